@@ -1,0 +1,50 @@
+// nanolm — NanoLM's command-line tool: one front door to the engines (and, later, training).
+// Each subcommand lives in its own module and is loaded only when used, so `--help` is instant.
+import { CliError } from "./common.ts";
+
+const USAGE = `usage: nanolm <command> [options]
+
+commands:
+  run       generate text from a prompt (native or WebAssembly engine)
+  seq2seq   run a non-causal model on an input (e.g. the sort model)
+  inspect   show a .bin file's header, config, parameter count and tokenizer
+  quantize  convert an F32 .bin to Q8_0, byte-identical to the original Nano exporter
+  demo      a short tour on the models at hand (what \`npm start\` runs)
+
+Run \`nanolm <command> --help\` for a command's options.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./run.ts")).runCommand,
+  seq2seq: async () => (await import("./run.ts")).seq2seqCommand,
+  inspect: async () => (await import("./inspect.ts")).inspectCommand,
+  quantize: async () => (await import("./quantize.ts")).quantizeCommand,
+  demo: async () => (await import("./demo.ts")).demoCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(USAGE + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) throw new CliError(`unknown command '${name}'\n\n${USAGE}`, 2);
+  return (await load())(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof CliError) {
+    process.stderr.write(`nanolm: error: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    // An engine or format error carries a message meant for the user; anything else is a bug.
+    const err = e as Error;
+    const userFacing = err?.name === "NanoFormatError" || err?.name === "NanoEngineError";
+    process.stderr.write(`nanolm: error: ${userFacing ? err.message : (err?.stack ?? String(e))}\n`);
+    process.exitCode = 1;
+  }
+}

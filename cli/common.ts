@@ -53,7 +53,10 @@ export function parseFlags<T extends Options>(
     process.exit(0);
   }
   if (parsed.positionals.length > allowPositionals) {
-    throw new CliError(`unexpected argument '${parsed.positionals[allowPositionals]}'\n\n${usage}`, 2);
+    throw new CliError(
+      `unexpected argument '${parsed.positionals[allowPositionals]}'\n\n${usage}`,
+      2,
+    );
   }
   return parsed;
 }

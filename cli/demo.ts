@@ -28,7 +28,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     if (engine === "native") return runNative(args);
     const { runCommand, seq2seqCommand } = await import("./run.ts");
     const [cmd, ...rest] = args;
-    return cmd === "run" ? runCommand([...rest, ...engineFlags]) : seq2seqCommand([...rest, ...engineFlags]);
+    return cmd === "run"
+      ? runCommand([...rest, ...engineFlags])
+      : seq2seqCommand([...rest, ...engineFlags]);
   };
 
   say(`NanoLM demo — ${engine} engine\n`);
@@ -38,11 +40,37 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const status = await exec(["seq2seq", "--model", sort6, "--input", input]);
     if (status !== 0) return status;
   }
-  say("\n2. psycho-230k is a 230k-parameter Chinese text model; greedy decoding from 人类的本质是:");
+  say(
+    "\n2. psycho-230k is a 230k-parameter Chinese text model; greedy decoding from 人类的本质是:",
+  );
   process.stdout.write("   人类的本质是");
-  const status = await exec(["run", "--model", psycho, "--prompt", "人类的本质是", "--temperature", "0", "--max-new-tokens", "48"]);
+  const status = await exec([
+    "run",
+    "--model",
+    psycho,
+    "--prompt",
+    "人类的本质是",
+    "--temperature",
+    "0",
+    "--max-new-tokens",
+    "48",
+  ]);
   if (status !== 0) return status;
   say("\n3. Sampled instead (temperature 0.8, top-p 0.9, seed 1):");
   process.stdout.write("   人类的本质是");
-  return exec(["run", "--model", psycho, "--prompt", "人类的本质是", "--temperature", "0.8", "--top-p", "0.9", "--seed", "1", "--max-new-tokens", "48"]);
+  return exec([
+    "run",
+    "--model",
+    psycho,
+    "--prompt",
+    "人类的本质是",
+    "--temperature",
+    "0.8",
+    "--top-p",
+    "0.9",
+    "--seed",
+    "1",
+    "--max-new-tokens",
+    "48",
+  ]);
 }

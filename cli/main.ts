@@ -44,7 +44,9 @@ try {
     // An engine or format error carries a message meant for the user; anything else is a bug.
     const err = e as Error;
     const userFacing = err?.name === "NanoFormatError" || err?.name === "NanoEngineError";
-    process.stderr.write(`nanolm: error: ${userFacing ? err.message : (err?.stack ?? String(e))}\n`);
+    process.stderr.write(
+      `nanolm: error: ${userFacing ? err.message : (err?.stack ?? String(e))}\n`,
+    );
     process.exitCode = 1;
   }
 }

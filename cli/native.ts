@@ -27,7 +27,8 @@ export function ensureNativeEngine(): string {
 /** Run the native engine with these arguments, streaming its output; returns its exit code. */
 export function runNative(args: string[]): number {
   const result = spawnSync(ensureNativeEngine(), args, { stdio: "inherit" });
-  if (result.error) throw new CliError(`could not start the native engine: ${result.error.message}`);
+  if (result.error)
+    throw new CliError(`could not start the native engine: ${result.error.message}`);
   if (result.signal) throw new CliError(`the native engine was killed by ${result.signal}`);
   return result.status ?? 1;
 }

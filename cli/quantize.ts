@@ -3,7 +3,13 @@
 // failure never leaves a half-written model behind, and the input is never touched.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
-import { DEFAULT_GROUP_SIZE, QUANT_F32, quantizeModel, readModel, writeModel } from "../engine-c/ts/format.ts";
+import {
+  DEFAULT_GROUP_SIZE,
+  QUANT_F32,
+  quantizeModel,
+  readModel,
+  writeModel,
+} from "../engine-c/ts/format.ts";
 import { CliError, existingFile, numberFlag, parseFlags } from "./common.ts";
 import { readBytes } from "./run.ts";
 
@@ -15,7 +21,8 @@ exporter does, the group size is halved until it divides n_embd, and values roun
 /** nanolm quantize */
 export async function quantizeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { "group-size": { type: "string" } }, USAGE, 2);
-  if (positionals.length !== 2) throw new CliError(`IN.bin and OUT.bin are required\n\n${USAGE}`, 2);
+  if (positionals.length !== 2)
+    throw new CliError(`IN.bin and OUT.bin are required\n\n${USAGE}`, 2);
   const [input, output] = positionals;
   if (resolve(input) === resolve(output)) throw new CliError("OUT.bin must differ from IN.bin");
   const groupSize =
@@ -26,7 +33,8 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   const quantized = quantizeModel(model, groupSize);
   writeAtomically(output, writeModel(quantized));
   const used = quantized.header.groupSize;
-  const note = used === groupSize ? "" : ` (halved from ${groupSize} to divide n_embd ${model.config.nEmbd})`;
+  const note =
+    used === groupSize ? "" : ` (halved from ${groupSize} to divide n_embd ${model.config.nEmbd})`;
   process.stderr.write(`nanolm: wrote ${output}: Q8_0, group size ${used}${note}\n`);
   return 0;
 }
@@ -37,7 +45,7 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
   try {
     const fd = openSync(temp, "w");
     try {
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+      for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -39,11 +39,14 @@ export async function runWasm(o: RunOptions): Promise<number> {
     const text = engine.encode(o.prompt);
     const promptIds = o.instruct ? [INSTRUCT_MARK, ...text, RESPONSE_MARK] : text;
     if (promptIds.length >= blockSize) {
-      throw new CliError(`prompt is ${promptIds.length} tokens but the model's block_size is ${blockSize}`);
+      throw new CliError(
+        `prompt is ${promptIds.length} tokens but the model's block_size is ${blockSize}`,
+      );
     }
     const room = blockSize - promptIds.length;
     const maxNewTokens = Math.min(o.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, room);
-    const seed = o.seed ?? BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000);
+    const seed =
+      o.seed ?? BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000);
     const outputIds: number[] = [];
     let output = "";
     const tokens = engine.generate(promptIds, {

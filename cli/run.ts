@@ -77,7 +77,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     lora: v.lora === undefined ? undefined : existingFile(v.lora),
     instruct: v.instruct ?? false,
     ignoreEos: v["ignore-eos"] ?? false,
-    threads: numberFlag("threads", v.threads, { min: 1, max: 64, integer: true }) ?? defaultThreads(),
+    threads:
+      numberFlag("threads", v.threads, { min: 1, max: 64, integer: true }) ?? defaultThreads(),
     json: v.json ?? false,
   };
   if (options.repetitionPenalty <= 0) throw new CliError("--repetition-penalty must be > 0", 2);
@@ -103,7 +104,8 @@ export async function seq2seqCommand(argv: string[]): Promise<number> {
   const options: Seq2SeqOptions = {
     model: existingFile(required("model", v.model, SEQ2SEQ_USAGE)),
     input: required("input", v.input, SEQ2SEQ_USAGE),
-    threads: numberFlag("threads", v.threads, { min: 1, max: 64, integer: true }) ?? defaultThreads(),
+    threads:
+      numberFlag("threads", v.threads, { min: 1, max: 64, integer: true }) ?? defaultThreads(),
     json: v.json ?? false,
   };
   if (engineChoice(v.engine) === "native") return runNative(["seq2seq", ...withoutEngine(argv)]);

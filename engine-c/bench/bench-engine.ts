@@ -1,0 +1,510 @@
+// bench-engine.ts — decode and prefill speed of the C engine, native and WebAssembly, on the
+// Nano-168M shape, measured against this machine's memory roofline (see README.md here).
+//
+//   npm run bench:engine                 # builds the native engine, then runs this
+//   npx tsx engine-c/bench/bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0]
+//        [--engines native,wasm] [--repeat N] [--prefill N] [--decode N]
+//
+// Decoding one token streams every weight matrix from memory once, so memory read bandwidth
+// divided by the bytes of weights read per token is the fastest any engine can decode (the
+// roofline); the table shows each engine's decode speed as a share of it. The models are made up
+// (engine-c/ts/synthetic.ts) and generated into engine-c/build/bench/ on first use, never committed.
+// The last line printed is one JSON object with every figure.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import {
+  HEADER_BYTES,
+  parameterBytes,
+  parameterCount,
+  tokenizerBytes,
+  writeModel,
+  type NanoConfig,
+} from "../ts/format.ts";
+import { BENCHMARK_168M, makeSyntheticModel, makeSyntheticVocab } from "../ts/synthetic.ts";
+
+const engineDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = join(engineDir, "..");
+const benchDir = join(engineDir, "build/bench");
+const nativeEngine = join(engineDir, "build/native/nanolm-engine");
+
+type Format = "f32" | "q8_0";
+type EngineKind = "native" | "wasm";
+
+// ---- options -----------------------------------------------------------------------------------
+
+const USAGE = `usage: bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0] [--engines native,wasm]
+                       [--repeat N] [--prefill N] [--decode N]
+  --busy      also run the 2-thread native decode while another process spins on one core
+  --repeat N  runs per configuration; the best is reported (default 2 native, 1 wasm)`;
+
+function parseArgs(argv: string[]) {
+  const o = {
+    busy: false,
+    threads: [1, 2],
+    formats: ["f32", "q8_0"] as Format[],
+    engines: ["native", "wasm"] as EngineKind[],
+    repeat: 0, // 0: the per-engine default
+    prefill: 128,
+    decode: 64,
+  };
+  const list = (s: string | undefined) => (s ?? "").split(",").filter(Boolean);
+  const int = (s: string | undefined, name: string) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got ${s}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--busy") o.busy = true;
+    else if (a === "--threads") o.threads = list(argv[++i]).map((t) => int(t, a));
+    else if (a === "--formats") o.formats = list(argv[++i]) as Format[];
+    else if (a === "--engines") o.engines = list(argv[++i]) as EngineKind[];
+    else if (a === "--repeat") o.repeat = int(argv[++i], a);
+    else if (a === "--prefill") o.prefill = int(argv[++i], a);
+    else if (a === "--decode") o.decode = int(argv[++i], a);
+    else if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown option ${a}\n${USAGE}`);
+  }
+  if (o.formats.some((f) => f !== "f32" && f !== "q8_0")) fail("--formats takes f32 and/or q8_0");
+  if (o.engines.some((e) => e !== "native" && e !== "wasm"))
+    fail("--engines takes native and/or wasm");
+  return o;
+}
+
+function fail(message: string): never {
+  console.error(`bench-engine: ${message}`);
+  process.exit(1);
+}
+
+// ---- the benchmark models ----------------------------------------------------------------------
+
+const SEED = 168;
+const GROUP_SIZE = 128;
+
+// The full config of the benchmark shape (head_dim derived, classifier shared).
+const config: NanoConfig = {
+  ...BENCHMARK_168M,
+  isSharedClassifier: true,
+  headDim: BENCHMARK_168M.nEmbd / BENCHMARK_168M.nHead,
+};
+
+/** Bytes of weights one decode step reads: F32 4 bytes per parameter; Q8_0 the int8 values and
+ * f32 group scales of every matrix (the classifier is the embedding table, read once per token). */
+function weightBytesPerToken(format: Format): number {
+  if (format === "f32") return 4 * parameterCount(config);
+  const { nLayer: L, nEmbd: E, nHidden: H, vocabSize: V } = config;
+  const qDim = config.nHead * config.headDim;
+  const kv = config.nKvHead * config.headDim;
+  const matrixParams = V * E + L * (qDim * E + 2 * kv * E + E * qDim + 3 * H * E);
+  return matrixParams + 4 * (matrixParams / GROUP_SIZE);
+}
+
+// A key for one generated file: changes whenever the generator, the shape or the seed changes, so
+// a stale file is regenerated rather than benchmarked.
+function generatorKey(format: Format): string {
+  const h = createHash("sha256");
+  for (const f of ["ts/synthetic.ts", "ts/format.ts"]) h.update(readFileSync(join(engineDir, f)));
+  h.update(JSON.stringify({ config, format, seed: SEED, groupSize: GROUP_SIZE }));
+  return h.digest("hex");
+}
+
+function sha256File(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** The benchmark model file of this format: reused when its size, hash and generator match. */
+function benchModel(format: Format): string {
+  const path = join(benchDir, `nano-168m-${format}.bin`);
+  const metaPath = `${path}.json`;
+  const expectedBytes =
+    HEADER_BYTES +
+    tokenizerBytes(makeSyntheticVocab(config.vocabSize)) +
+    parameterBytes(config, format === "f32" ? 0x00 : 0x80, format === "f32" ? 0 : GROUP_SIZE);
+  const key = generatorKey(format);
+  if (existsSync(path) && existsSync(metaPath) && statSync(path).size === expectedBytes) {
+    const meta = JSON.parse(readFileSync(metaPath, "utf8")) as { key: string; sha256: string };
+    if (meta.key === key && meta.sha256 === sha256File(path)) return path;
+  }
+  const t0 = performance.now();
+  process.stdout.write(
+    `generating ${relative(repoRoot, path)} (${(expectedBytes / 1e6).toFixed(0)} MB) … `,
+  );
+  const model = makeSyntheticModel({
+    config: BENCHMARK_168M,
+    quant: format,
+    groupSize: GROUP_SIZE,
+    seed: SEED,
+  });
+  if (format === "q8_0" && model.header.groupSize !== GROUP_SIZE)
+    fail("the Q8_0 group size did not fit");
+  const bytes = writeModel(model);
+  if (bytes.length !== expectedBytes)
+    fail(`generated ${bytes.length} bytes, expected ${expectedBytes}`);
+  mkdirSync(benchDir, { recursive: true });
+  writeFileSync(`${path}.tmp`, bytes);
+  renameSync(`${path}.tmp`, path); // never leave a half-written model under the final name
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  writeFileSync(metaPath, JSON.stringify({ key, sha256, bytes: bytes.length }) + "\n");
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return path;
+}
+
+// ---- measurements ------------------------------------------------------------------------------
+
+interface Speed {
+  decode: number; // tokens/s
+  prefill: number; // tokens/s
+}
+
+// Run the native CLI and parse its one-line JSON answer.
+function runNative(args: string[]): Record<string, number> {
+  const r = spawnSync(nativeEngine, args, { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    throw new Error(
+      `nanolm-engine ${args.join(" ")} failed: ${(r.stderr || String(r.error)).trim()}`,
+    );
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
+}
+
+/** Best-of-passes read bandwidth in bytes/s (1 GiB buffer, larger than any cache). */
+function bandwidth(threads: number): number {
+  const r = runNative(["bandwidth", "--threads", String(threads)]);
+  return r.read_gb_per_s * 1e9;
+}
+
+function nativeSpeed(model: string, threads: number, prefill: number, decode: number): Speed {
+  const r = runNative([
+    "bench",
+    "--model",
+    model,
+    "--threads",
+    String(threads),
+    "--prefill-tokens",
+    String(prefill),
+    "--decode-tokens",
+    String(decode),
+  ]);
+  return { decode: r.decode_tokens_per_s, prefill: r.prefill_tokens_per_s };
+}
+
+// The same measurement as `nanolm-engine bench`, through the WebAssembly build in this process:
+// the same prompt (ids 7, 8, …), one untimed warm-up prefill, then a timed prefill and greedy steps.
+async function wasmSpeed(modelBytes: Uint8Array, threads: number, prefill: number, decode: number) {
+  const { Engine } = await import("../ts/engine.ts");
+  const engine = await withTimeout(Engine.create({ threads }), 120, "Engine.create");
+  try {
+    engine.load(modelBytes);
+    const V = config.vocabSize;
+    const prompt = Array.from({ length: prefill }, (_, i) => 7 + (i % (V - 7)));
+    engine.prefill(prompt);
+    engine.reset();
+    let t0 = performance.now();
+    let logits = engine.prefill(prompt);
+    const prefillS = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    for (let i = 0; i < decode; i++) logits = engine.step(argmax(logits));
+    const decodeS = (performance.now() - t0) / 1000;
+    return { decode: decode / decodeS, prefill: prefill / prefillS };
+  } finally {
+    engine.dispose();
+  }
+}
+
+// A promise that settles, or an error after `seconds`: the pending timer also keeps Node's event
+// loop alive, so a promise that can never settle is reported instead of silently ending the run.
+function withTimeout<T>(p: Promise<T>, seconds: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish in ${seconds} s`)),
+      seconds * 1000,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+// Best of `n` runs: the run least disturbed by everything else on the machine.
+async function best(n: number, run: () => Speed | Promise<Speed>): Promise<Speed> {
+  let b: Speed = { decode: 0, prefill: 0 };
+  for (let i = 0; i < n; i++) {
+    const s = await run();
+    b = { decode: Math.max(b.decode, s.decode), prefill: Math.max(b.prefill, s.prefill) };
+  }
+  return b;
+}
+
+// Another process that keeps one core busy, as a browser tab or a build would.
+function startSpinner() {
+  const child = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  return () => child.kill("SIGKILL");
+}
+
+// ---- reference points and targets -------------------------------------------------------------
+
+// Measured by the planners on this machine and shape (issue engine-c), with their own roofline
+// shares. Where a speed is known it is also shown as a share of the roofline measured in this run,
+// so that both sides of the comparison use the same bandwidth figure.
+interface Reference {
+  who: string;
+  tokS?: number;
+  planners?: string; // their roofline share
+}
+const REFERENCE: Record<string, Reference[]> = {
+  "native q8_0 1": [
+    { who: "llama.cpp", tokS: 60, planners: "67–69 %" },
+    { who: "Nano ~25–30 tok/s" },
+  ],
+  "native q8_0 2": [{ who: "llama.cpp", tokS: 119, planners: "67–69 %" }],
+  "native f32 1": [{ who: "llama.cpp", planners: "67–75 %" }, { who: "Nano ~25–30 tok/s" }],
+  "native f32 2": [{ who: "llama.cpp", planners: "67–75 %" }],
+  "wasm q8_0 1": [{ who: "wllama", planners: "9 %" }, { who: "Nano WASM ~8 tok/s" }],
+  "wasm q8_0 2": [{ who: "wllama", planners: "9 %" }],
+  "wasm f32 1": [{ who: "wllama", planners: "43–55 %" }, { who: "Nano WASM ~8 tok/s" }],
+  "wasm f32 2": [{ who: "wllama", planners: "43–55 %" }],
+};
+
+// "llama.cpp 60 tok/s = 31 % here (planners: 67–69 %); Nano ~25–30 tok/s"
+function describeReference(key: string, rooflineTokS: number): string {
+  return (REFERENCE[key] ?? [])
+    .map((r) => {
+      let s = r.who;
+      if (r.tokS !== undefined)
+        s += ` ${r.tokS} tok/s = ${((100 * r.tokS) / rooflineTokS).toFixed(0)} % here`;
+      if (r.planners) s += r.tokS !== undefined ? ` (planners: ${r.planners})` : ` ${r.planners}`;
+      return s;
+    })
+    .join("; ");
+}
+
+/** The roofline share each configuration should reach, or undefined where none is set. */
+function target(engine: EngineKind, threads: number): number | undefined {
+  if (engine === "native" && (threads === 1 || threads === 2)) return 75;
+  if (engine === "wasm" && threads === 2) return 50;
+  return undefined;
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+interface Row {
+  engine: EngineKind;
+  format: Format;
+  threads: number;
+  busy?: boolean;
+  decode: number;
+  prefill: number;
+  rooflineTokS: number;
+  rooflinePct: number;
+  target?: number;
+  error?: string; // the configuration could not be measured
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  // the roofline needs the native bandwidth probe even for a WASM-only run
+  if (!existsSync(nativeEngine))
+    fail(`${relative(repoRoot, nativeEngine)} is missing: run npm run build:native`);
+  const cores = availableParallelism();
+  console.log(
+    `bench-engine: Nano-168M shape (${(parameterCount(config) / 1e6).toFixed(1)}M parameters), ` +
+      `${cpus()[0]?.model ?? "unknown CPU"}, ${cores} cores, Node ${process.versions.node}`,
+  );
+  if (o.threads.some((t) => t > cores)) console.log(`note: more threads than the ${cores} cores`);
+  const loadBefore = loadavg()[0];
+
+  const models = Object.fromEntries(o.formats.map((f) => [f, benchModel(f)])) as Record<
+    Format,
+    string
+  >;
+
+  // Bandwidth is measured before and after the engines and the better figure kept: another
+  // process stealing the memory bus for a moment must not make the roofline look lower (and the
+  // engines look better) than the machine really is.
+  const bwThreads = [...new Set([...o.threads, ...(o.busy ? [2] : [])])];
+  const bw: Record<number, number> = {};
+  const measureBandwidth = () => {
+    try {
+      for (const t of bwThreads) bw[t] = Math.max(bw[t] ?? 0, bandwidth(t));
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+  };
+  measureBandwidth();
+
+  // Every configuration to measure, in order; one that fails is reported and the rest still run.
+  interface Job {
+    engine: EngineKind;
+    format: Format;
+    threads: number;
+    busy?: boolean;
+    run: () => Speed | Promise<Speed>;
+    repeat: number;
+  }
+  const jobs: Job[] = [];
+  for (const format of o.formats) {
+    const native = (threads: number, busy = false): Job => ({
+      engine: "native",
+      format,
+      threads,
+      busy,
+      run: () => nativeSpeed(models[format], threads, o.prefill, o.decode),
+      repeat: o.repeat || 2,
+    });
+    if (o.engines.includes("native")) for (const t of o.threads) jobs.push(native(t));
+    if (o.engines.includes("wasm")) {
+      let bytes: Uint8Array | undefined; // read once per format, on first use
+      for (const t of o.threads) {
+        jobs.push({
+          engine: "wasm",
+          format,
+          threads: t,
+          run: () =>
+            wasmSpeed(
+              (bytes ??= new Uint8Array(readFileSync(models[format]))),
+              t,
+              o.prefill,
+              o.decode,
+            ),
+          repeat: o.repeat || 1,
+        });
+      }
+    }
+    if (o.busy && o.engines.includes("native")) jobs.push(native(2, true));
+  }
+
+  const rows: Row[] = [];
+  for (const job of jobs) {
+    const { engine, format, threads, busy } = job;
+    const label = `${engine} ${format} ${threads}t${busy ? " busy" : ""}`;
+    const row: Row = {
+      engine,
+      format,
+      threads,
+      decode: NaN,
+      prefill: NaN,
+      rooflineTokS: NaN,
+      rooflinePct: NaN,
+      target: busy ? undefined : target(engine, threads),
+    };
+    if (busy) row.busy = true;
+    const stopSpinner = busy ? startSpinner() : undefined;
+    try {
+      const s = await best(job.repeat, job.run);
+      row.decode = s.decode;
+      row.prefill = s.prefill;
+      const roofline = bw[threads] / weightBytesPerToken(format);
+      console.log(
+        `  ${label}: decode ${s.decode.toFixed(1)} tok/s ` +
+          `(${((100 * s.decode) / roofline).toFixed(0)} % of ${roofline.toFixed(1)} so far), ` +
+          `prefill ${s.prefill.toFixed(1)} tok/s`,
+      );
+    } catch (e) {
+      row.error = e instanceof Error ? e.message : String(e);
+      console.log(`  ${label}: FAILED: ${row.error}`);
+    } finally {
+      stopSpinner?.();
+    }
+    rows.push(row);
+  }
+
+  measureBandwidth();
+  for (const r of rows) {
+    r.rooflineTokS = bw[r.threads] / weightBytesPerToken(r.format);
+    r.rooflinePct = (100 * r.decode) / r.rooflineTokS;
+  }
+  printTable(rows, bw);
+  // The 1-minute load average counts this benchmark too, so anything well above the threads it
+  // used means other processes competed for the cores and the memory bus.
+  const loadAfter = loadavg()[0];
+  if (loadBefore > 0.5 || loadAfter > Math.max(...o.threads) + 0.5) {
+    console.log(
+      `warning: load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after: ` +
+        "other processes were running, so these figures (2 threads above all) are not reliable",
+    );
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`(${seconds.toFixed(0)} s in all)`);
+  const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+  console.log(
+    JSON.stringify({
+      shape: { ...config, params: parameterCount(config) },
+      bandwidthGBps: Object.fromEntries(Object.entries(bw).map(([t, b]) => [t, round(b / 1e9, 2)])),
+      weightBytesPerToken: Object.fromEntries(o.formats.map((f) => [f, weightBytesPerToken(f)])),
+      results: rows.map((r) => ({
+        engine: r.engine,
+        format: r.format,
+        threads: r.threads,
+        ...(r.busy ? { busy: true } : {}),
+        decodeTokS: round(r.decode),
+        prefillTokS: round(r.prefill),
+        rooflineTokS: round(r.rooflineTokS),
+        rooflinePct: round(r.rooflinePct),
+        ...(r.target !== undefined ? { targetPct: r.target, met: r.rooflinePct >= r.target } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      })),
+      loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
+      seconds: round(seconds, 0),
+    }),
+  );
+}
+
+function printTable(rows: Row[], bw: Record<number, number>) {
+  console.log("");
+  console.log(
+    "memory read bandwidth: " +
+      Object.entries(bw)
+        .map(([t, b]) => `${(b / 1e9).toFixed(1)} GB/s at ${t} thread${t === "1" ? "" : "s"}`)
+        .join(", "),
+  );
+  const header = [
+    "engine",
+    "format",
+    "thr",
+    "decode tok/s",
+    "prefill tok/s",
+    "roofline",
+    "% roofline",
+    "target",
+    "reference (planners, this machine)",
+  ];
+  const body = rows.map((r) => [
+    r.engine + (r.busy ? " (busy)" : ""),
+    r.format,
+    String(r.threads),
+    r.error ? "failed" : r.decode.toFixed(1),
+    r.prefill.toFixed(1),
+    r.rooflineTokS.toFixed(1),
+    `${r.rooflinePct.toFixed(0)} %`,
+    r.target === undefined ? "" : `≥${r.target} % ${r.rooflinePct >= r.target ? "met" : "MISSED"}`,
+    r.error
+      ? r.error.split("\n")[0]
+      : r.busy
+        ? "one core spun by another process"
+        : describeReference(`${r.engine} ${r.format} ${r.threads}`, r.rooflineTokS),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 3 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const b of body) console.log(line(b));
+}
+
+await main();

@@ -1,0 +1,696 @@
+/* forward.c — the transformer forward pass (NANO-FORMAT.md §6) and the sessions that run it.
+ *
+ * Read it like llama2.c's run.c: the session and its buffers (each with its shape), then the
+ * building blocks in the order a token meets them (embedding, attention, feed-forward,
+ * classifier), then run_span() and forward_causal() over spans of tokens, then the public API. One
+ * code path serves decoding (a span of one token), prefill (spans of up to BATCH tokens, fed
+ * through each matrix together so its weights are read once per batch) and the non-causal
+ * sequence-to-sequence map (one span of block_size tokens attending in both directions). The
+ * kernels give every output the same operations in the same order whatever the batch, the thread
+ * count or the build, so prefill and step-by-step decoding produce bit-identical logits, natively
+ * and in WebAssembly.
+ */
+#include "kernels.h"
+#include "model.h"
+#include "threads.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    BATCH = 32,                     /* prefill tokens per pass over the weights */
+    CHUNK_TARGET_BYTES = 128 << 10, /* weight bytes one thread claims at a time */
+    PARALLEL_MIN_BYTES = 64 << 10,  /* smaller jobs run on the calling thread alone */
+    MAX_THREADS = 256,
+};
+
+/* How one kind of matrix is cut into chunks of rows for the thread pool: big enough that
+ * claiming a chunk costs little next to streaming it (measured: 32 KiB chunks made 2-thread
+ * decode 20% slower than 128 KiB ones), small enough to balance threads; one chunk when there
+ * is one thread. Results never depend on the cut: the kernels compute every row the same way,
+ * in a tile of four or alone. */
+typedef struct {
+    int rows, rows_per_chunk, n_chunks;
+    double bytes; /* weight bytes one pass reads (for the serial/parallel decision) */
+} Split;
+
+/* The activations a matrix product reads: f32 rows, and their Q8_0 form for quantized models. */
+typedef struct {
+    const float *f; /* (n_tokens, stride) */
+    size_t stride;
+    const int8_t *q; /* (n_tokens, cols) */
+    const float *s;  /* (n_tokens, cols / group_size) */
+} Act;
+
+struct NanoSession {
+    const NanoModel *m;
+    const NanoLora *lora; /* attached LoRA module, or NULL */
+    NanoPool *pool;
+    int n_threads;
+    int pos; /* position of the next token = tokens in the KV cache */
+
+    /* dimensions, copied from the config */
+    int n_layer, n_embd, n_head, n_kv_head, head_dim, q_dim, kv_dim, n_hidden, vocab, block;
+    int group;      /* query heads per key/value head */
+    int group_size; /* Q8_0 group length; 0 for F32 models */
+    float sqrt_head_dim;
+
+    /* Keys are stored transposed, dimension-major, so attention scores vectorize across
+     * positions (kernels.h attention_scores); values position-major, as attention_mix reads. */
+    float *key_cache;   /* (n_layer, n_kv_head, head_dim, block_size) */
+    float *value_cache; /* (n_layer, block_size, kv_dim) */
+
+    /* The span being run: a prefill batch, or all block_size tokens of a seq2seq input. */
+    int span_cap; /* rows of x and q: min(BATCH, block_size), block_size once seq2seq ran */
+    float *x;     /* (span_cap, n_embd) the residual stream of every token of the span */
+    float *q;     /* (span_cap, q_dim) their queries */
+
+    /* per-batch scratch (BATCH rows) */
+    float *xb;     /* (BATCH, n_embd) a normed copy of x: the input of a matmul */
+    float *kb;     /* (BATCH, kv_dim) the batch's keys, before RoPE and the transposed store */
+    float *xba;    /* (BATCH, q_dim) attention output, input of wo */
+    float *xb2;    /* (BATCH, n_embd) output of wo or w2, before the residual add */
+    float *hb;     /* (BATCH, n_hidden) W1·x, then SiLU(W1·x) ⊙ W3·x */
+    float *hb2;    /* (BATCH, n_hidden) W3·x */
+    int8_t *act_q; /* (BATCH, max(n_embd, q_dim, n_hidden)) Q8_0 activations */
+    float *act_s;  /* (BATCH, max(...) / group_size) their scales */
+    float *att;    /* (n_threads, group, block_size) attention weights, scratch of each thread */
+    float *logits; /* (vocab_size) */
+    int has_logits;
+
+    /* LoRA scratch, sized when a module is attached: A·x of each adapted projection */
+    float *lora_u; /* (4, BATCH, rank) */
+    int lora_rank_cap;
+
+    /* observation (nano_session_observe) */
+    int observe;            /* NANO_OBSERVE_* flags */
+    int observed;           /* something was recorded since observation was enabled */
+    int observed_positions; /* positions the last observed token attended to */
+    float *obs_attention;   /* (n_layer, n_head, block_size), allocated when first enabled */
+    float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
+
+    Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
+
+    /* what the current job works on (read by the chunk functions) */
+    int span_pos0; /* position of the span's first token */
+    int span_n;    /* tokens in the span */
+    int causal;    /* attend to earlier positions only (else to the whole span) */
+    int obs_token; /* span index of the token whose attention is recorded, or -1 */
+    int job_layer; /* layer being run */
+    int job_first; /* span index of the batch's first token */
+    int job_n;     /* tokens in the batch */
+    Act job_in;    /* the batch's input activations */
+};
+
+/* ============================================================================================
+ * Small helpers
+ */
+
+static size_t round_up64(size_t n) {
+    return (n + 63) / 64 * 64;
+}
+
+/* a·b·c elements of `size` bytes, or 0 if that overflows size_t */
+static size_t bytes_of(uint64_t a, uint64_t b, uint64_t c, uint64_t size) {
+    uint64_t n = a;
+    if (b && n > UINT64_MAX / b) return 0;
+    n *= b;
+    if (c && n > UINT64_MAX / c) return 0;
+    n *= c;
+    if (size && n > UINT64_MAX / size) return 0;
+    n *= size;
+    if (n > (uint64_t)SIZE_MAX - 64) return 0;
+    return (size_t)n;
+}
+
+/* 64-byte-aligned zeroed memory (cache-line aligned rows for the SIMD kernels). */
+static void *alloc_zeroed(size_t bytes) {
+    if (bytes == 0) bytes = 64;
+    void *p = aligned_alloc(64, round_up64(bytes));
+    if (p) memset(p, 0, round_up64(bytes));
+    return p;
+}
+
+static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads) {
+    Split s;
+    double row_bytes = w->q ? (double)w->cols * (1.0 + 4.0 / 128.0) : (double)w->cols * 4.0;
+    row_bytes *= n_mats;
+    double target = n_threads > 1 ? CHUNK_TARGET_BYTES : row_bytes * rows;
+    double r4 = target / row_bytes / 4;
+    int r = r4 >= rows / 4 + 1 ? (rows + 3) / 4 * 4 : (int)r4 * 4;
+    if (r < 4) r = 4;
+    s.rows = rows;
+    s.rows_per_chunk = r;
+    s.n_chunks = (rows + r - 1) / r;
+    s.bytes = row_bytes * rows;
+    return s;
+}
+
+/* Rows [r0, r1) of chunk `chunk` of a split. */
+static void chunk_rows(const Split *sp, int chunk, int *r0, int *r1) {
+    *r0 = chunk * sp->rows_per_chunk;
+    *r1 = *r0 + sp->rows_per_chunk < sp->rows ? *r0 + sp->rows_per_chunk : sp->rows;
+}
+
+/* Run a job on the pool, or on this thread alone when it is too small to be worth waking
+ * anyone (tiny models, short attention spans). */
+static void run_job(NanoSession *s, NanoJobFn fn, int n_chunks, double bytes) {
+    if (bytes < PARALLEL_MIN_BYTES) {
+        for (int c = 0; c < n_chunks; c++) fn(s, c, 0);
+    } else {
+        nano_pool_run(s->pool, fn, s, n_chunks);
+    }
+}
+
+/* out[t·out_stride + r] for r in [r0, r1): rows of W against the batch, F32 or Q8_0 as W is.
+ * The kernel may prefetch on past r1 to the end of W (the next chunk, whoever runs it). */
+static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int r0, int r1,
+                        const Act *x, int n_tokens, int group_size) {
+    if (r1 <= r0) return;
+    if (w->q) {
+        size_t groups_per_row = (size_t)(w->cols / group_size);
+        matmul_q8(out + r0, out_stride, w->q + (size_t)r0 * w->cols,
+                  w->s + 4 * groups_per_row * (size_t)r0, r1 - r0, w->rows - r0, w->cols,
+                  group_size, x->q, x->s, n_tokens);
+    } else {
+        matmul_f32(out + r0, out_stride, w->f + (size_t)r0 * w->cols, r1 - r0, w->rows - r0,
+                   w->cols, x->f, x->stride, n_tokens);
+    }
+}
+
+/* The f32 rows x (T, n) as matmul input; quantized to Q8_0 first when the model is. */
+static Act prepare_input(NanoSession *s, const float *x, size_t stride, int n, int n_tokens) {
+    Act a = {x, stride, NULL, NULL};
+    if (s->group_size) {
+        int gs = s->group_size;
+        for (int t = 0; t < n_tokens; t++)
+            quantize_q8(s->act_q + (size_t)t * n, s->act_s + (size_t)t * (n / gs), x + t * stride,
+                        n, gs);
+        a.q = s->act_q;
+        a.s = s->act_s;
+    }
+    return a;
+}
+
+/* LoRA (NANO-FORMAT.md §5): y[t, r] += scale · B[r, :] · u[t, :], where u = A·x was computed
+ * beforehand for the whole batch. Elementwise as the original: (B·u) · scale, then added. */
+static void lora_add_rows(const NanoSession *s, int p, float *out, size_t out_stride, int r0,
+                          int r1, int n_tokens) {
+    const NanoLora *lo = s->lora;
+    int rank = lo->rank;
+    const float *b = lo->b[p] + (size_t)s->job_layer * lo->out_features[p] * rank;
+    const float *u = s->lora_u + (size_t)p * BATCH * rank;
+    for (int r = r0; r < r1; r++)
+        for (int t = 0; t < n_tokens; t++) {
+            float d = dot_f32(b + (size_t)r * rank, u + (size_t)t * rank, rank);
+            d = d * lo->scale;
+            out[t * out_stride + r] += d;
+        }
+}
+
+/* u_p = A_p · x for the batch (rank outputs per token), on the calling thread: rank is small. */
+static void lora_down(NanoSession *s, int p, const float *x, size_t stride, int n_tokens) {
+    const NanoLora *lo = s->lora;
+    int in = lo->in_features[p], rank = lo->rank;
+    const float *a = lo->a[p] + (size_t)s->job_layer * rank * in;
+    matmul_f32(s->lora_u + (size_t)p * BATCH * rank, (size_t)rank, a, rank, rank, in, x, stride,
+               n_tokens);
+}
+
+/* ============================================================================================
+ * The building blocks, in the order a token meets them
+ */
+
+/* x = embedding row of `token` (dequantized for Q8_0, as the original engine does). */
+static void embed(const NanoSession *s, float *x, int32_t token) {
+    const NanoMatrix *e = &s->m->tok_embeddings;
+    size_t row = (size_t)token * s->n_embd;
+    if (e->q)
+        dequantize_q8_row(x, e->q + row, e->s + 4 * (row / s->group_size), s->n_embd,
+                          s->group_size);
+    else
+        memcpy(x, e->f + row, (size_t)s->n_embd * sizeof(float));
+}
+
+/* One chunk of the fused Q, K, V projection: rows of wq, then wk, then wv. Queries go to
+ * s->q, keys to s->kb, values straight into this layer's rows of the value cache. */
+static void qkv_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    const NanoModel *m = s->m;
+    int l = s->job_layer, T = s->job_n;
+    const NanoMatrix *w;
+    const Split *sp;
+    float *out;
+    size_t stride;
+    int p;
+    (void)thread;
+    if (chunk < s->split_q.n_chunks) {
+        w = &m->wq[l], sp = &s->split_q, p = NANO_LORA_WQ;
+        out = s->q + (size_t)s->job_first * s->q_dim, stride = (size_t)s->q_dim;
+    } else if ((chunk -= s->split_q.n_chunks) < s->split_k.n_chunks) {
+        w = &m->wk[l], sp = &s->split_k, p = NANO_LORA_WK;
+        out = s->kb, stride = (size_t)s->kv_dim;
+    } else {
+        chunk -= s->split_k.n_chunks;
+        w = &m->wv[l], sp = &s->split_v, p = NANO_LORA_WV;
+        int pos = s->span_pos0 + s->job_first;
+        out = s->value_cache + ((size_t)l * s->block + pos) * s->kv_dim;
+        stride = (size_t)s->kv_dim;
+    }
+    int r0, r1;
+    chunk_rows(sp, chunk, &r0, &r1);
+    matmul_rows(out, stride, w, r0, r1, &s->job_in, T, s->group_size);
+    if (s->lora) lora_add_rows(s, p, out, stride, r0, r1, T);
+}
+
+/* Rotate adjacent pairs (x[2i], x[2i+1]) of each head by row `pos` of the RoPE tables. */
+static void rope(const NanoSession *s, float *x, int n_heads, int pos) {
+    int half = s->head_dim / 2;
+    const float *cos_row = s->m->freqs_cos + (size_t)pos * half;
+    const float *sin_row = s->m->freqs_sin + (size_t)pos * half;
+    for (int h = 0; h < n_heads; h++) {
+        float *v = x + (size_t)h * s->head_dim;
+        for (int i = 0; i < half; i++) {
+            float v0 = v[2 * i], v1 = v[2 * i + 1];
+            float fcr = cos_row[i], fci = sin_row[i];
+            float a = v0 * fcr, b = v1 * fci, c = v0 * fci, d = v1 * fcr;
+            v[2 * i] = a - b;
+            v[2 * i + 1] = c + d;
+        }
+    }
+}
+
+/* Attention, part one, for span tokens [first, first + n): RMSNorm, the fused QKV projection,
+ * RoPE on queries and keys, keys (transposed) and values into the cache. */
+static void attention_qkv(NanoSession *s, int layer, int first, int n) {
+    int E = s->n_embd, hd = s->head_dim;
+    for (int t = 0; t < n; t++)
+        rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
+                s->m->attention_norm + (size_t)layer * E, E);
+    s->job_layer = layer, s->job_first = first, s->job_n = n;
+    if (s->lora)
+        for (int p = NANO_LORA_WQ; p <= NANO_LORA_WV; p++) lora_down(s, p, s->xb, (size_t)E, n);
+    s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
+    run_job(s, qkv_chunk, s->split_q.n_chunks + s->split_k.n_chunks + s->split_v.n_chunks,
+            s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
+    for (int t = 0; t < n; t++) {
+        int pos = s->span_pos0 + first + t;
+        float *k = s->kb + (size_t)t * s->kv_dim; /* (kv_dim) */
+        rope(s, s->q + (size_t)(first + t) * s->q_dim, s->n_head, pos);
+        rope(s, k, s->n_kv_head, pos);
+        for (int kh = 0; kh < s->n_kv_head; kh++) {
+            float *kt = s->key_cache + ((size_t)layer * s->n_kv_head + kh) * hd * s->block;
+            for (int j = 0; j < hd; j++) kt[(size_t)j * s->block + pos] = k[kh * hd + j];
+        }
+    }
+}
+
+/* One chunk of attention: one token of the batch and one key/value head, for every query head
+ * that shares it (grouped-query attention), so its cached keys and values are read once. */
+static void attention_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int t = chunk / s->n_kv_head, kv_head = chunk % s->n_kv_head;
+    int hd = s->head_dim, group = s->group, h0 = kv_head * group;
+    int token = s->job_first + t; /* index in the span */
+    int pos = s->span_pos0 + token;
+    int n_pos = s->causal ? pos + 1 : s->span_n; /* causal: positions 0..pos */
+    size_t l = (size_t)s->job_layer;
+    const float *kt = s->key_cache + (l * s->n_kv_head + kv_head) * hd * s->block;
+    const float *v = s->value_cache + l * s->block * s->kv_dim + (size_t)kv_head * hd;
+    const float *q = s->q + (size_t)token * s->q_dim + (size_t)h0 * hd; /* (group, head_dim) */
+    float *att = s->att + (size_t)thread * group * s->block;            /* (group, block_size) */
+    attention_scores(att, (size_t)s->block, q, group, kt, (size_t)s->block, n_pos, hd,
+                     s->sqrt_head_dim);
+    for (int h = 0; h < group; h++) softmax(att + (size_t)h * s->block, n_pos);
+    attention_mix(s->xba + (size_t)t * s->q_dim + (size_t)h0 * hd, att, (size_t)s->block, group, v,
+                  (size_t)s->kv_dim, n_pos, hd);
+    if (token == s->obs_token)
+        for (int h = 0; h < group; h++)
+            memcpy(s->obs_attention + (l * s->n_head + h0 + h) * s->block,
+                   att + (size_t)h * s->block, (size_t)n_pos * sizeof(float));
+}
+
+/* One chunk of the output projection wo, added into the residual stream. */
+static void wo_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1, E = s->n_embd, T = s->job_n;
+    (void)thread;
+    chunk_rows(&s->split_o, chunk, &r0, &r1);
+    matmul_rows(s->xb2, (size_t)E, &s->m->wo[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
+    if (s->lora) lora_add_rows(s, NANO_LORA_WO, s->xb2, (size_t)E, r0, r1, T);
+    for (int t = 0; t < T; t++)
+        add_f32(s->x + (size_t)(s->job_first + t) * E + r0, s->xb2 + (size_t)t * E + r0, r1 - r0);
+}
+
+/* One chunk of the fused gate and up projections and the SwiGLU between them:
+ * hb = SiLU(W1·x) ⊙ W3·x for a range of hidden units. */
+static void ffn_up_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1, H = s->n_hidden, T = s->job_n;
+    (void)thread;
+    chunk_rows(&s->split_ffn, chunk, &r0, &r1);
+    matmul_rows(s->hb, (size_t)H, &s->m->w1[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
+    matmul_rows(s->hb2, (size_t)H, &s->m->w3[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
+    for (int t = 0; t < T; t++)
+        swiglu(s->hb + (size_t)t * H + r0, s->hb2 + (size_t)t * H + r0, r1 - r0);
+}
+
+/* One chunk of the down projection w2, added into the residual stream. */
+static void ffn_down_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1, E = s->n_embd, T = s->job_n;
+    (void)thread;
+    chunk_rows(&s->split_w2, chunk, &r0, &r1);
+    matmul_rows(s->xb2, (size_t)E, &s->m->w2[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
+    for (int t = 0; t < T; t++)
+        add_f32(s->x + (size_t)(s->job_first + t) * E + r0, s->xb2 + (size_t)t * E + r0, r1 - r0);
+}
+
+/* Attention, part two, then the feed-forward block, for span tokens [first, first + n):
+ * x += Wo·Attn(...); x += W2·(SiLU(W1·RMSNorm(x)) ⊙ W3·RMSNorm(x)). */
+static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n) {
+    int E = s->n_embd, H = s->n_hidden;
+    s->job_layer = layer, s->job_first = first, s->job_n = n;
+
+    /* attention reads about n × positions × kv_dim × 8 bytes of cached keys and values */
+    int last = s->causal ? s->span_pos0 + first + n : s->span_n;
+    run_job(s, attention_chunk, n * s->n_kv_head, 8.0 * n * last * s->kv_dim);
+
+    if (s->lora) lora_down(s, NANO_LORA_WO, s->xba, (size_t)s->q_dim, n);
+    s->job_in = prepare_input(s, s->xba, (size_t)s->q_dim, s->q_dim, n);
+    run_job(s, wo_chunk, s->split_o.n_chunks, s->split_o.bytes);
+
+    for (int t = 0; t < n; t++)
+        rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
+                s->m->ffn_norm + (size_t)layer * E, E);
+    s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
+    run_job(s, ffn_up_chunk, s->split_ffn.n_chunks, s->split_ffn.bytes);
+
+    s->job_in = prepare_input(s, s->hb, (size_t)H, H, n);
+    run_job(s, ffn_down_chunk, s->split_w2.n_chunks, s->split_w2.bytes);
+}
+
+/* One chunk of the classifier (the output matrix, or the tied embedding table). */
+static void classifier_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1;
+    (void)thread;
+    chunk_rows(&s->split_cls, chunk, &r0, &r1);
+    matmul_rows(s->logits, (size_t)s->vocab, &s->m->output, r0, r1, &s->job_in, 1, s->group_size);
+}
+
+/* logits = classifier · RMSNorm(x) for one residual vector x. Q8_0 models multiply the
+ * quantized x by the quantized table, tied or not, as the original engine does. */
+static void classify(NanoSession *s, const float *x) {
+    rmsnorm(s->xb, x, s->m->final_norm, s->n_embd);
+    s->job_in = prepare_input(s, s->xb, (size_t)s->n_embd, s->n_embd, 1);
+    run_job(s, classifier_chunk, s->split_cls.n_chunks, s->split_cls.bytes);
+    s->has_logits = 1;
+}
+
+/* ============================================================================================
+ * forward: spans of tokens through every layer
+ */
+
+/* Run the decoder over a span of n tokens at positions pos0 .. pos0 + n - 1, their residual
+ * streams in x[0 .. n). Causal spans attend to positions up to their own; a non-causal span
+ * attends to all of itself, so every layer stores its keys and values for the whole span
+ * before any token attends. With `observe_last`, the span's last token is the one observed. */
+static void run_span(NanoSession *s, const int32_t *tokens, int n, int pos0, int causal,
+                     int observe_last) {
+    int E = s->n_embd;
+    s->span_pos0 = pos0, s->span_n = n, s->causal = causal;
+    int observe_residual = observe_last && (s->observe & NANO_OBSERVE_RESIDUAL);
+    s->obs_token = observe_last && (s->observe & NANO_OBSERVE_ATTENTION) ? n - 1 : -1;
+    if (s->obs_token >= 0) s->observed_positions = causal ? pos0 + n : n;
+
+    for (int t = 0; t < n; t++) embed(s, s->x + (size_t)t * E, tokens[t]);
+    if (observe_residual) memcpy(s->obs_residual, s->x + (size_t)(n - 1) * E, E * sizeof(float));
+    for (int l = 0; l < s->n_layer; l++) {
+        for (int first = 0; first < n; first += BATCH)
+            attention_qkv(s, l, first, n - first < BATCH ? n - first : BATCH);
+        for (int first = 0; first < n; first += BATCH)
+            attention_out_and_ffn(s, l, first, n - first < BATCH ? n - first : BATCH);
+        if (observe_residual)
+            memcpy(s->obs_residual + (size_t)(l + 1) * E, s->x + (size_t)(n - 1) * E,
+                   E * sizeof(float));
+    }
+    if (observe_last && s->observe) s->observed = 1;
+}
+
+/* Causal decoding of n tokens from the current position, in batches of at most BATCH (each
+ * batch goes through all layers before the next), leaving the last token's logits. The caller
+ * has validated the tokens and that they fit in the context. */
+static void forward_causal(NanoSession *s, const int32_t *tokens, int n) {
+    int last_n = 0;
+    for (int first = 0; first < n; first += BATCH) {
+        last_n = n - first < BATCH ? n - first : BATCH;
+        run_span(s, tokens + first, last_n, s->pos + first, 1, first + last_n == n);
+    }
+    classify(s, s->x + (size_t)(last_n - 1) * s->n_embd);
+    s->pos += n;
+}
+
+/* ============================================================================================
+ * Sessions: the public API (nano.h)
+ */
+
+static int fail(char *err, size_t errlen, int code, const char *msg) {
+    if (err && errlen > 0) {
+        strncpy(err, msg, errlen - 1);
+        err[errlen - 1] = '\0';
+    }
+    return code;
+}
+
+void nano_session_free(NanoSession *s) {
+    if (!s) return;
+    nano_pool_free(s->pool);
+    free(s->key_cache);
+    free(s->value_cache);
+    free(s->x);
+    free(s->q);
+    free(s->xb);
+    free(s->kb);
+    free(s->xba);
+    free(s->xb2);
+    free(s->hb);
+    free(s->hb2);
+    free(s->act_q);
+    free(s->act_s);
+    free(s->att);
+    free(s->logits);
+    free(s->lora_u);
+    free(s->obs_attention);
+    free(s->obs_residual);
+    free(s);
+}
+
+/* A session over `m`: the KV cache and every buffer decoding needs, allocated now. */
+int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char *err,
+                     size_t errlen) {
+    if (err && errlen > 0) err[0] = '\0';
+    if (!out) return fail(err, errlen, NANO_E_ARG, "no place to store the session");
+    *out = NULL;
+    if (!m) return fail(err, errlen, NANO_E_ARG, "no model");
+    if (n_threads < 1 || n_threads > MAX_THREADS)
+        return fail(err, errlen, NANO_E_ARG, "the thread count must be between 1 and 256");
+    const NanoConfig *c = &m->cfg;
+
+    NanoSession *s = calloc(1, sizeof *s);
+    if (!s) return fail(err, errlen, NANO_E_NOMEM, "out of memory creating the session");
+    s->m = m;
+    s->n_layer = c->n_layer, s->n_embd = c->n_embd, s->n_head = c->n_head;
+    s->n_kv_head = c->n_kv_head, s->head_dim = c->head_dim, s->n_hidden = c->n_hidden;
+    s->q_dim = c->n_head * c->head_dim, s->kv_dim = c->n_kv_head * c->head_dim;
+    s->vocab = c->vocab_size, s->block = c->block_size;
+    s->group = c->n_head / c->n_kv_head;
+    s->group_size = c->quant_type == NANO_QUANT_Q8_0 ? c->group_size : 0;
+    s->sqrt_head_dim = sqrtf((float)c->head_dim);
+    s->span_cap = s->block < BATCH ? s->block : BATCH;
+    s->obs_token = -1;
+
+    s->pool = nano_pool_new(n_threads);
+    if (!s->pool) {
+        nano_session_free(s);
+        return fail(err, errlen, NANO_E_NOMEM, "could not start the worker threads");
+    }
+    s->n_threads = nano_pool_threads(s->pool);
+
+    int widest = s->n_embd > s->q_dim ? s->n_embd : s->q_dim;
+    if (s->n_hidden > widest) widest = s->n_hidden;
+    size_t kv = bytes_of((uint64_t)s->n_layer, (uint64_t)s->block, (uint64_t)s->kv_dim, 4);
+    struct {
+        void **p;
+        size_t bytes;
+    } bufs[] = {
+        {(void **)&s->key_cache, kv},
+        {(void **)&s->value_cache, kv},
+        {(void **)&s->x, bytes_of((uint64_t)s->span_cap, (uint64_t)s->n_embd, 1, 4)},
+        {(void **)&s->q, bytes_of((uint64_t)s->span_cap, (uint64_t)s->q_dim, 1, 4)},
+        {(void **)&s->xb, bytes_of(BATCH, (uint64_t)s->n_embd, 1, 4)},
+        {(void **)&s->kb, bytes_of(BATCH, (uint64_t)s->kv_dim, 1, 4)},
+        {(void **)&s->xba, bytes_of(BATCH, (uint64_t)s->q_dim, 1, 4)},
+        {(void **)&s->xb2, bytes_of(BATCH, (uint64_t)s->n_embd, 1, 4)},
+        {(void **)&s->hb, bytes_of(BATCH, (uint64_t)s->n_hidden, 1, 4)},
+        {(void **)&s->hb2, bytes_of(BATCH, (uint64_t)s->n_hidden, 1, 4)},
+        {(void **)&s->act_q, bytes_of(BATCH, (uint64_t)widest, 1, 1)},
+        {(void **)&s->act_s, bytes_of(BATCH, (uint64_t)widest, 1, 4)},
+        {(void **)&s->att,
+         bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
+        {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},
+    };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        *bufs[i].p = bufs[i].bytes ? alloc_zeroed(bufs[i].bytes) : NULL;
+        if (!*bufs[i].p) {
+            nano_session_free(s);
+            return fail(err, errlen, NANO_E_NOMEM,
+                        i < 2 ? "out of memory allocating the KV cache"
+                              : "out of memory allocating the session's buffers");
+        }
+    }
+    int nt = s->n_threads;
+    s->split_q = make_split(&m->wq[0], s->q_dim, 1, nt);
+    s->split_k = make_split(&m->wk[0], s->kv_dim, 1, nt);
+    s->split_v = make_split(&m->wv[0], s->kv_dim, 1, nt);
+    s->split_o = make_split(&m->wo[0], s->n_embd, 1, nt);
+    s->split_ffn = make_split(&m->w1[0], s->n_hidden, 2, nt);
+    s->split_w2 = make_split(&m->w2[0], s->n_embd, 1, nt);
+    s->split_cls = make_split(&m->output, s->vocab, 1, nt);
+    *out = s;
+    return NANO_OK;
+}
+
+/* Forget the KV cache: the next token goes to position 0. */
+void nano_session_reset(NanoSession *s) {
+    if (!s) return;
+    s->pos = 0;
+    s->has_logits = 0;
+    s->observed = 0;
+}
+
+int nano_session_pos(const NanoSession *s) {
+    return s ? s->pos : 0;
+}
+
+/* Attach (or detach, with NULL) a LoRA module made for this session's model. */
+int nano_session_set_lora(NanoSession *s, const NanoLora *lora) {
+    if (!s) return NANO_E_ARG;
+    if (!lora) {
+        s->lora = NULL;
+        return NANO_OK;
+    }
+    const NanoConfig *bc = &lora->base->cfg;
+    if (lora->base != s->m &&
+        (bc->n_layer != s->n_layer || bc->n_embd != s->n_embd || bc->n_head != s->n_head ||
+         bc->n_kv_head != s->n_kv_head || bc->n_hidden != s->n_hidden))
+        return NANO_E_MISMATCH;
+    int expect_in[4] = {s->n_embd, s->n_embd, s->n_embd, s->q_dim};
+    int expect_out[4] = {s->q_dim, s->kv_dim, s->kv_dim, s->n_embd};
+    for (int p = 0; p < 4; p++)
+        if (lora->in_features[p] != expect_in[p] || lora->out_features[p] != expect_out[p])
+            return NANO_E_MISMATCH;
+    if (lora->rank < 1) return NANO_E_MISMATCH;
+    if (lora->rank > s->lora_rank_cap) {
+        size_t bytes = bytes_of(4, BATCH, (uint64_t)lora->rank, 4);
+        float *u = bytes ? alloc_zeroed(bytes) : NULL;
+        if (!u) return NANO_E_NOMEM;
+        free(s->lora_u);
+        s->lora_u = u;
+        s->lora_rank_cap = lora->rank;
+    }
+    s->lora = lora;
+    return NANO_OK;
+}
+
+static int token_ok(const NanoSession *s, int32_t t) {
+    return t >= 0 && t < s->vocab;
+}
+
+/* Run one token at the current position; returns the logits or NULL on a bad argument. */
+const float *nano_step(NanoSession *s, int32_t token) {
+    if (!s || !token_ok(s, token) || s->pos >= s->block) return NULL;
+    forward_causal(s, &token, 1);
+    return s->logits;
+}
+
+/* Run n tokens from the current position; returns the last token's logits or NULL. */
+const float *nano_prefill(NanoSession *s, const int32_t *tokens, int n) {
+    if (!s || !tokens || n < 1 || n > s->block - s->pos) return NULL;
+    for (int i = 0; i < n; i++)
+        if (!token_ok(s, tokens[i])) return NULL;
+    forward_causal(s, tokens, n);
+    return s->logits;
+}
+
+/* Non-causal models: block_size tokens in, the argmax of every position's logits out. The
+ * first call grows the span buffers to block_size rows (kept for later calls). */
+int nano_seq2seq(NanoSession *s, const int32_t *tokens, int n, int32_t *out_ids) {
+    if (!s || !tokens || !out_ids || n != s->block) return NANO_E_ARG;
+    for (int i = 0; i < n; i++)
+        if (!token_ok(s, tokens[i])) return NANO_E_ARG;
+    if (s->span_cap < s->block) {
+        size_t xb = bytes_of((uint64_t)s->block, (uint64_t)s->n_embd, 1, 4);
+        size_t qb = bytes_of((uint64_t)s->block, (uint64_t)s->q_dim, 1, 4);
+        float *x = xb ? alloc_zeroed(xb) : NULL, *q = qb ? alloc_zeroed(qb) : NULL;
+        if (!x || !q) {
+            free(x);
+            free(q);
+            return NANO_E_NOMEM;
+        }
+        free(s->x);
+        free(s->q);
+        s->x = x, s->q = q, s->span_cap = s->block;
+    }
+    run_span(s, tokens, n, 0, 0, 1);
+    for (int i = 0; i < n; i++) {
+        classify(s, s->x + (size_t)i * s->n_embd);
+        int32_t best = 0; /* lowest id wins ties */
+        for (int32_t v = 1; v < s->vocab; v++)
+            if (s->logits[v] > s->logits[best]) best = v;
+        out_ids[i] = best;
+    }
+    s->pos = 0; /* the cache holds bidirectional keys: useless for causal decoding */
+    return NANO_OK;
+}
+
+/* Turn observation on or off; buffers are allocated the first time they are needed. */
+void nano_session_observe(NanoSession *s, int flags) {
+    if (!s) return;
+    flags &= NANO_OBSERVE_ATTENTION | NANO_OBSERVE_RESIDUAL;
+    if ((flags & NANO_OBSERVE_ATTENTION) && !s->obs_attention) {
+        size_t bytes = bytes_of((uint64_t)s->n_layer, (uint64_t)s->n_head, (uint64_t)s->block, 4);
+        s->obs_attention = bytes ? alloc_zeroed(bytes) : NULL;
+        if (!s->obs_attention) flags &= ~NANO_OBSERVE_ATTENTION;
+    }
+    if ((flags & NANO_OBSERVE_RESIDUAL) && !s->obs_residual) {
+        size_t bytes = bytes_of((uint64_t)s->n_layer + 1, (uint64_t)s->n_embd, 1, 4);
+        s->obs_residual = bytes ? alloc_zeroed(bytes) : NULL;
+        if (!s->obs_residual) flags &= ~NANO_OBSERVE_RESIDUAL;
+    }
+    if (flags != s->observe) s->observed = 0;
+    s->observe = flags;
+}
+
+/* Attention weights of `layer` for the last observed token (n_head rows, stride block_size). */
+const float *nano_observed_attention(const NanoSession *s, int layer, int *n_positions) {
+    if (n_positions) *n_positions = 0;
+    if (!s || !(s->observe & NANO_OBSERVE_ATTENTION) || !s->observed) return NULL;
+    if (layer < 0 || layer >= s->n_layer) return NULL;
+    if (n_positions) *n_positions = s->observed_positions;
+    return s->obs_attention + (size_t)layer * s->n_head * s->block;
+}
+
+/* Residual stream of the last observed token after `index` layers (0 = the embedding). */
+const float *nano_observed_residual(const NanoSession *s, int index) {
+    if (!s || !(s->observe & NANO_OBSERVE_RESIDUAL) || !s->observed) return NULL;
+    if (index < 0 || index > s->n_layer) return NULL;
+    return s->obs_residual + (size_t)index * s->n_embd;
+}
+
+/* Logits of the last step, prefill or seq2seq position (NULL before the first). */
+const float *nano_session_logits(const NanoSession *s) {
+    return s && s->has_logits ? s->logits : NULL;
+}

@@ -1,0 +1,962 @@
+/* kernels.c — the hot loops declared in kernels.h: plain C that defines each result, and the
+ * x86 (AVX2, AVX-512, VNNI) and WebAssembly SIMD128 versions that compute exactly the same thing.
+ *
+ * Decode is memory-bound: every weight is read once per token, so for one token the matrix
+ * kernels read the rows as one sequential stream with software prefetch, aiming to keep the
+ * memory system busy rather than the arithmetic units (unaligned loads, nothing gathers).
+ * Prefill is compute-bound: a tile of four rows stays in L1 while every token of the batch is
+ * dotted against it (the four rows sharing each load of x), so weights stream from memory once
+ * per batch. Both give every output the same operations in the same order.
+ *
+ * Every build computes bit-identical results: each f32 reduction has one fixed order (below),
+ * products and sums are separate IEEE operations (no fused multiply-add: the x86 paths use
+ * mul + add, the C is written one operation per statement and the build passes
+ * -ffp-contract=off), and exp() is our own polynomial instead of the C library's. So native,
+ * WebAssembly and the scalar fallback produce the same logits, and a tiny rounding difference
+ * can never flip a Q8_0 activation to the neighbouring integer in one build and not another.
+ *
+ * Q8_0, as the original engine (bd4sur/Nano infer/tensor.c, infer.c) does it, and we match:
+ *  - activations are quantized per group of group_size with scale = max|x| / 127.0f and
+ *    q = (int8)round(x / scale): a true division, and C round(), halves away from zero
+ *    (not rint's halves to even);
+ *  - the product sums int8·int8 exactly in int32 within a group, then adds
+ *    ((float)isum * w_scale) * x_scale to a float accumulator, group after group, in order;
+ *  - the embedding lookup uses the dequantized row (q · scale, in f32); the shared classifier
+ *    multiplies the quantized x by the *quantized* embedding table (forward.c).
+ * The original leaves an all-zero group's scale at 0 and divides by it; we emit zeros instead.
+ */
+#include "kernels.h"
+
+#include <math.h>
+
+#if defined(__AVX2__)
+#define NANO_X86 1
+#include <immintrin.h>
+#elif defined(__wasm_simd128__)
+#define NANO_WASM 1
+#include <wasm_simd128.h>
+#endif
+
+const char *kernels_simd_name(void) {
+#if defined(NANO_X86) && defined(__AVX512F__)
+    return "avx512";
+#elif defined(NANO_X86)
+    return "avx2";
+#elif defined(NANO_WASM)
+    return "wasm-simd128";
+#else
+    return "scalar";
+#endif
+}
+
+/* ======================================================================================== */
+/* F32 dot products                                                                          */
+/* ======================================================================================== */
+
+/* The order every f32 dot product follows, on every path: 16 partial sums p[l] over columns
+ * j ≡ l (mod 16) of the first n - n % 16 columns, folded as p[l] + p[l+8], then + [l+4], then
+ * + [l+2], then + [l+1]; then the leftover columns one by one. 16 lanes are one AVX-512
+ * register, two AVX2 registers or four WASM registers. */
+
+#if defined(NANO_X86)
+
+/* Decode reads every weight once per token, so it is bound by memory bandwidth. Reading one
+ * row after another makes a single sequential stream, and a software prefetch this far ahead
+ * keeps enough lines in flight: measured ≈95% of the machine's read bandwidth, against ≈80%
+ * for tiles of four interleaved rows (the hardware prefetcher follows one stream better than
+ * four short ones). Prefill, which reuses each row for many tokens, uses the tiles. */
+enum { PREFETCH_BYTES = 8192 };
+
+/* Prefetch the bytes [at, at + n) of a weight stream of `total` bytes, PREFETCH_BYTES ahead. */
+static inline void prefetch_ahead(const void *base, size_t at, size_t n, size_t total) {
+    for (size_t b = at + PREFETCH_BYTES; b < at + PREFETCH_BYTES + n && b < total; b += 64)
+        _mm_prefetch((const char *)base + b, _MM_HINT_T0);
+}
+
+/* Fold 16 partial sums, lanes 0–7 in lo and 8–15 in hi, in the order above. */
+static inline float fold16(__m256 lo, __m256 hi) {
+    __m256 s8 = _mm256_add_ps(lo, hi);
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    __m128 s1 = _mm_add_ss(s2, _mm_movehdup_ps(s2));
+    return _mm_cvtss_f32(s1);
+}
+
+#if defined(__AVX512F__)
+typedef __m512 acc16; /* one register of 16 partial sums */
+typedef __m512 x16;
+static inline acc16 acc16_zero(void) {
+    return _mm512_setzero_ps();
+}
+static inline acc16 acc16_muladd(acc16 acc, const float *a, x16 b) {
+    return _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(a), b));
+}
+static inline x16 x16_load(const float *x) {
+    return _mm512_loadu_ps(x);
+}
+static inline float acc16_fold(acc16 acc) {
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1));
+    return fold16(_mm512_castps512_ps256(acc), hi);
+}
+#else
+typedef struct {
+    __m256 lo, hi;
+} acc16;
+typedef struct {
+    __m256 lo, hi;
+} x16;
+static inline acc16 acc16_zero(void) {
+    return (acc16){_mm256_setzero_ps(), _mm256_setzero_ps()};
+}
+static inline x16 x16_load(const float *x) {
+    return (x16){_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8)};
+}
+static inline acc16 acc16_muladd(acc16 acc, const float *a, x16 b) {
+    return (acc16){_mm256_add_ps(acc.lo, _mm256_mul_ps(_mm256_loadu_ps(a), b.lo)),
+                   _mm256_add_ps(acc.hi, _mm256_mul_ps(_mm256_loadu_ps(a + 8), b.hi))};
+}
+static inline float acc16_fold(acc16 acc) {
+    return fold16(acc.lo, acc.hi);
+}
+#endif
+
+static inline float dot_tail(float s, const float *a, const float *b, int j, int n) {
+    for (; j < n; j++) {
+        float p = a[j] * b[j];
+        s += p;
+    }
+    return s;
+}
+
+float dot_f32(const float *a, const float *b, int n) {
+    int n16 = n - n % 16;
+    acc16 acc = acc16_zero();
+    for (int j = 0; j < n16; j += 16) acc = acc16_muladd(acc, a + j, x16_load(b + j));
+    return dot_tail(acc16_fold(acc), a, b, n16, n);
+}
+
+/* Four rows against one x: each x load is shared by four rows' accumulators. */
+static inline void dot4_f32(float *out, const float *w, size_t cols, const float *x, int n) {
+    int n16 = n - n % 16;
+    const float *w0 = w, *w1 = w + cols, *w2 = w + 2 * cols, *w3 = w + 3 * cols;
+    acc16 a0 = acc16_zero(), a1 = acc16_zero(), a2 = acc16_zero(), a3 = acc16_zero();
+    for (int j = 0; j < n16; j += 16) {
+        x16 xv = x16_load(x + j);
+        a0 = acc16_muladd(a0, w0 + j, xv);
+        a1 = acc16_muladd(a1, w1 + j, xv);
+        a2 = acc16_muladd(a2, w2 + j, xv);
+        a3 = acc16_muladd(a3, w3 + j, xv);
+    }
+    out[0] = dot_tail(acc16_fold(a0), w0, x, n16, n);
+    out[1] = dot_tail(acc16_fold(a1), w1, x, n16, n);
+    out[2] = dot_tail(acc16_fold(a2), w2, x, n16, n);
+    out[3] = dot_tail(acc16_fold(a3), w3, x, n16, n);
+}
+
+/* One token, rows one after another (decode): the same sums as dot_f32, streamed. */
+static void stream_f32(float *out, const float *w, int rows, int readable_rows, int cols,
+                       const float *x) {
+    const size_t total = (size_t)readable_rows * cols * sizeof(float);
+    const int n16 = cols - cols % 16;
+    for (int r = 0; r < rows; r++) {
+        const size_t at = (size_t)r * cols;
+        const float *wr = w + at;
+        acc16 acc = acc16_zero();
+        for (int j = 0; j < n16; j += 16) {
+            prefetch_ahead(w, (at + j) * sizeof(float), 64, total);
+            acc = acc16_muladd(acc, wr + j, x16_load(x + j));
+        }
+        out[r] = dot_tail(acc16_fold(acc), wr, x, n16, cols);
+    }
+}
+
+#elif defined(NANO_WASM)
+
+float dot_f32(const float *a, const float *b, int n) {
+    int n16 = n - n % 16;
+    v128_t p0 = wasm_f32x4_splat(0), p1 = p0, p2 = p0, p3 = p0; /* lanes 0-3 ... 12-15 */
+    for (int j = 0; j < n16; j += 16) {
+        p0 = wasm_f32x4_add(p0, wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(b + j)));
+        p1 = wasm_f32x4_add(p1,
+                            wasm_f32x4_mul(wasm_v128_load(a + j + 4), wasm_v128_load(b + j + 4)));
+        p2 = wasm_f32x4_add(p2,
+                            wasm_f32x4_mul(wasm_v128_load(a + j + 8), wasm_v128_load(b + j + 8)));
+        p3 = wasm_f32x4_add(p3,
+                            wasm_f32x4_mul(wasm_v128_load(a + j + 12), wasm_v128_load(b + j + 12)));
+    }
+    v128_t s4 = wasm_f32x4_add(wasm_f32x4_add(p0, p2), wasm_f32x4_add(p1, p3));
+    float s = (wasm_f32x4_extract_lane(s4, 0) + wasm_f32x4_extract_lane(s4, 2)) +
+              (wasm_f32x4_extract_lane(s4, 1) + wasm_f32x4_extract_lane(s4, 3));
+    for (int j = n16; j < n; j++) {
+        float p = a[j] * b[j];
+        s += p;
+    }
+    return s;
+}
+
+#else
+
+/* The definition of that order, in plain C. */
+float dot_f32(const float *a, const float *b, int n) {
+    float p[16] = {0};
+    int n16 = n - n % 16;
+    for (int j = 0; j < n16; j += 16)
+        for (int l = 0; l < 16; l++) {
+            float prod = a[j + l] * b[j + l];
+            p[l] += prod;
+        }
+    for (int w = 8; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) p[l] += p[l + w];
+    float s = p[0];
+    for (int j = n16; j < n; j++) {
+        float prod = a[j] * b[j];
+        s += prod;
+    }
+    return s;
+}
+
+#endif
+
+void matmul_f32(float *out, size_t out_stride, const float *w, int rows, int readable_rows,
+                int cols, const float *x, size_t x_stride, int n_tokens) {
+    int r = 0;
+#if defined(NANO_X86)
+    if (n_tokens == 1) {
+        stream_f32(out, w, rows, readable_rows, cols, x);
+        return;
+    }
+#else
+    (void)readable_rows;
+#endif
+#if defined(NANO_X86)
+    /* Row tiles outermost: the tile stays in cache while every token visits it. */
+    for (; r + 4 <= rows; r += 4) {
+        const float *wr = w + (size_t)r * cols;
+        for (int t = 0; t < n_tokens; t++) {
+            float o[4];
+            dot4_f32(o, wr, (size_t)cols, x + t * x_stride, cols);
+            float *dst = out + t * out_stride + r;
+            dst[0] = o[0], dst[1] = o[1], dst[2] = o[2], dst[3] = o[3];
+        }
+    }
+#endif
+    for (; r < rows; r++) {
+        const float *wr = w + (size_t)r * cols;
+        for (int t = 0; t < n_tokens; t++)
+            out[t * out_stride + r] = dot_f32(wr, x + t * x_stride, cols);
+    }
+}
+
+/* ======================================================================================== */
+/* Q8_0                                                                                      */
+/* ======================================================================================== */
+
+/* Exact int8 dot product. Groups divide n_embd ≤ 65536 (model.c), so |sum| ≤ 128·127·65536
+ * fits int32. (The x86 AVX2 paths move the sign of x onto w, which wraps for w = -128: outside
+ * the format's [-127, 127], such a weight gives a build-dependent result, never UB.) */
+static inline int32_t dot_i8_scalar(const int8_t *a, const int8_t *b, int n) {
+    int32_t s = 0;
+    for (int k = 0; k < n; k++) s += (int32_t)a[k] * (int32_t)b[k];
+    return s;
+}
+
+#if defined(NANO_X86)
+
+/* acc += x·w over 32 int8 lanes (groups of four summed into int32 lanes). ax = |x|. VNNI's
+ * dpbusd wants unsigned·signed, so the sign of x moves onto w: |x| · (sign(x)·w) = x·w. */
+static inline __m256i dot32_i8(__m256i acc, __m256i ax, __m256i x, const int8_t *w) {
+    __m256i sw = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)w), x);
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, ax, sw);
+#elif defined(__AVXVNNI__)
+    return _mm256_dpbusd_avx_epi32(acc, ax, sw);
+#else
+    /* |x|·w pairs fit int16 (≤ 2·127·127), then pairs of those into int32 */
+    __m256i p16 = _mm256_maddubs_epi16(ax, sw);
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+#endif
+}
+
+/* The four int32 totals of four accumulators, in lanes 0..3. */
+static inline __m128i hsum4_i32(__m256i a, __m256i b, __m256i c, __m256i d) {
+    __m256i ab = _mm256_hadd_epi32(a, b);
+    __m256i cd = _mm256_hadd_epi32(c, d);
+    __m256i abcd = _mm256_hadd_epi32(ab, cd);
+    return _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
+}
+
+/* Four rows of the Q8_0 product against one quantized x. */
+static void dot4_q8(float *out, const int8_t *wq, const uint8_t *ws, const int8_t *xq,
+                    const float *xs, int cols, int gs) {
+    const size_t c = (size_t)cols, ng = (size_t)(cols / gs);
+    const int8_t *w0 = wq, *w1 = wq + c, *w2 = wq + 2 * c, *w3 = wq + 3 * c;
+    const uint8_t *s0 = ws, *s1 = ws + 4 * ng, *s2 = ws + 8 * ng, *s3 = ws + 12 * ng;
+    const int g32 = gs - gs % 32;
+    __m128 val = _mm_setzero_ps();
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = j; k < j + g32; k += 32) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(xq + k));
+            __m256i ax = _mm256_sign_epi8(x, x);
+            a0 = dot32_i8(a0, ax, x, w0 + k);
+            a1 = dot32_i8(a1, ax, x, w1 + k);
+            a2 = dot32_i8(a2, ax, x, w2 + k);
+            a3 = dot32_i8(a3, ax, x, w3 + k);
+        }
+        __m128i isum = hsum4_i32(a0, a1, a2, a3);
+        if (g32 < gs) {
+            int k = j + g32, n = gs - g32;
+            isum = _mm_add_epi32(isum, _mm_setr_epi32(dot_i8_scalar(w0 + k, xq + k, n),
+                                                      dot_i8_scalar(w1 + k, xq + k, n),
+                                                      dot_i8_scalar(w2 + k, xq + k, n),
+                                                      dot_i8_scalar(w3 + k, xq + k, n)));
+        }
+        __m128 wsc = _mm_setr_ps(load_f32(s0 + 4 * (size_t)g), load_f32(s1 + 4 * (size_t)g),
+                                 load_f32(s2 + 4 * (size_t)g), load_f32(s3 + 4 * (size_t)g));
+        __m128 p = _mm_mul_ps(_mm_cvtepi32_ps(isum), wsc);
+        p = _mm_mul_ps(p, _mm_set1_ps(xs[g]));
+        val = _mm_add_ps(val, p);
+    }
+    _mm_storeu_ps(out, val);
+}
+
+#if defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define NANO_Q8_ZMM 1
+
+/* Lanes 0..3: the totals of a, b, c and d (an exact integer sum, so any order will do). */
+static inline __m128i hsum4_i32x16(__m512i a, __m512i b, __m512i c, __m512i d) {
+    __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+    __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+    __m512i abcd = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(abcd), _mm512_extracti64x4_epi64(abcd, 1));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* dot4_q8 with 64-byte registers, for group sizes that are multiples of 64. dpbusd multiplies
+ * unsigned by signed bytes, so each weight w is fed as the unsigned byte w + 128 (w XOR 0x80)
+ * and the surplus 128·Σx is taken off up front: Σ(w + 128)·x − 128·Σx = Σ w·x, exactly, for
+ * every int8 w. One load-xor and one dpbusd per 64 weights; Σx costs one dpbusd per 64 x,
+ * shared by the four rows. */
+static inline void dot4_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, const int8_t *xq,
+                               const float *xs, int cols, int gs) {
+    const size_t c = (size_t)cols, ng = (size_t)(cols / gs);
+    const int8_t *w0 = wq, *w1 = wq + c, *w2 = wq + 2 * c, *w3 = wq + 3 * c;
+    const uint8_t *s0 = ws, *s1 = ws + 4 * ng, *s2 = ws + 8 * ng, *s3 = ws + 12 * ng;
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    __m128 val = _mm_setzero_ps();
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        __m512i sx = _mm512_setzero_si512(); /* 128·Σx over the group */
+        for (int k = j; k < j + gs; k += 64)
+            sx = _mm512_dpbusd_epi32(sx, bias, _mm512_loadu_si512(xq + k));
+        __m512i a0 = _mm512_sub_epi32(_mm512_setzero_si512(), sx), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = j; k < j + gs; k += 64) {
+            __m512i x = _mm512_loadu_si512(xq + k);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_loadu_si512(w0 + k), bias), x);
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_loadu_si512(w1 + k), bias), x);
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_loadu_si512(w2 + k), bias), x);
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_loadu_si512(w3 + k), bias), x);
+        }
+        __m128i isum = hsum4_i32x16(a0, a1, a2, a3);
+        __m128 wsc = _mm_setr_ps(load_f32(s0 + 4 * (size_t)g), load_f32(s1 + 4 * (size_t)g),
+                                 load_f32(s2 + 4 * (size_t)g), load_f32(s3 + 4 * (size_t)g));
+        __m128 p = _mm_mul_ps(_mm_cvtepi32_ps(isum), wsc);
+        p = _mm_mul_ps(p, _mm_set1_ps(xs[g]));
+        val = _mm_add_ps(val, p);
+    }
+    _mm_storeu_ps(out, val);
+}
+
+enum { STREAM_Q8_MAX_GROUPS = 1024 }; /* cols ≤ 65536 and group_size ≥ 64 */
+
+/* One token, rows one after another (decode), with the tile's arithmetic: Σx per group is
+ * computed once for all rows and taken off each row's exact integer total. */
+static void stream_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, int rows,
+                          int readable_rows, int cols, int gs, const int8_t *xq, const float *xs) {
+    const size_t ng = (size_t)(cols / gs), total = (size_t)readable_rows * cols;
+    const size_t scale_total = 4 * ng * (size_t)readable_rows;
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    int32_t xsum[STREAM_Q8_MAX_GROUPS]; /* 128·Σx of each group */
+    for (size_t g = 0; g < ng; g++) {
+        __m512i sx = _mm512_setzero_si512();
+        for (size_t k = g * gs; k < (g + 1) * gs; k += 64)
+            sx = _mm512_dpbusd_epi32(sx, bias, _mm512_loadu_si512(xq + k));
+        xsum[g] = _mm512_reduce_add_epi32(sx);
+    }
+    for (int r = 0; r < rows; r++) {
+        const size_t at = (size_t)r * cols;
+        const int8_t *w = wq + at;
+        const uint8_t *sr = ws + 4 * ng * r;
+        prefetch_ahead(ws, 4 * ng * r, 4 * ng, scale_total);
+        float val = 0.0f;
+        for (int g = 0, j = 0; j < cols; g++, j += gs) {
+            __m512i a = _mm512_setzero_si512();
+            for (int k = j; k < j + gs; k += 64) {
+                prefetch_ahead(wq, at + k, 64, total);
+                a = _mm512_dpbusd_epi32(a, _mm512_xor_si512(_mm512_loadu_si512(w + k), bias),
+                                        _mm512_loadu_si512(xq + k));
+            }
+            int32_t isum = _mm512_reduce_add_epi32(a) - xsum[g];
+            float p = (float)isum * load_f32(sr + 4 * (size_t)g);
+            p = p * xs[g];
+            val = val + p;
+        }
+        out[r] = val;
+    }
+}
+#endif
+
+/* One row: the same integer totals and the same float steps as one lane of dot4_q8. */
+static float dot1_q8(const int8_t *wq, const uint8_t *ws, const int8_t *xq, const float *xs,
+                     int cols, int gs) {
+    const int g32 = gs - gs % 32;
+    float val = 0.0f;
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        __m256i a = _mm256_setzero_si256();
+        for (int k = j; k < j + g32; k += 32) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(xq + k));
+            a = dot32_i8(a, _mm256_sign_epi8(x, x), x, wq + k);
+        }
+        int32_t isum = _mm_cvtsi128_si32(hsum4_i32(a, a, a, a));
+        isum += dot_i8_scalar(wq + j + g32, xq + j + g32, gs - g32);
+        float p = (float)isum * load_f32(ws + 4 * (size_t)g);
+        p = p * xs[g];
+        val = val + p;
+    }
+    return val;
+}
+
+#elif defined(NANO_WASM)
+
+/* Exact int8 dot product, 16 lanes at a time: int8·int8 products widen to int16 (|p| ≤
+ * 16129, so low + high halves still fit), then pairs widen to int32. */
+static inline int32_t dot_i8_wasm(const int8_t *a, const int8_t *b, int n) {
+    v128_t acc = wasm_i32x4_splat(0);
+    int k = 0;
+    for (; k + 16 <= n; k += 16) {
+        v128_t x = wasm_v128_load(a + k), w = wasm_v128_load(b + k);
+        v128_t p =
+            wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x, w), wasm_i16x8_extmul_high_i8x16(x, w));
+        acc = wasm_i32x4_add(acc, wasm_i32x4_extadd_pairwise_i16x8(p));
+    }
+    int32_t s = wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1) +
+                wasm_i32x4_extract_lane(acc, 2) + wasm_i32x4_extract_lane(acc, 3);
+    return s + dot_i8_scalar(a + k, b + k, n - k);
+}
+
+static float dot1_q8(const int8_t *wq, const uint8_t *ws, const int8_t *xq, const float *xs,
+                     int cols, int gs) {
+    float val = 0.0f;
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        float p = (float)dot_i8_wasm(wq + j, xq + j, gs) * load_f32(ws + 4 * (size_t)g);
+        p = p * xs[g];
+        val = val + p;
+    }
+    return val;
+}
+
+#else
+
+/* One output of the Q8_0 product, as the original engine computes it. */
+static float dot1_q8(const int8_t *wq, const uint8_t *ws, const int8_t *xq, const float *xs,
+                     int cols, int gs) {
+    float val = 0.0f;
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        float p = (float)dot_i8_scalar(wq + j, xq + j, gs) * load_f32(ws + 4 * (size_t)g);
+        p = p * xs[g];
+        val = val + p;
+    }
+    return val;
+}
+
+#endif
+
+void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
+               int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
+               int n_tokens) {
+    const int gs = group_size;
+    const size_t ng = (size_t)(cols / gs);
+    int r = 0;
+#if !defined(NANO_X86)
+    (void)readable_rows;
+#endif
+#if defined(NANO_X86)
+    if (n_tokens == 1) { /* decode: one sequential stream of rows */
+#if defined(NANO_Q8_ZMM)
+        if (gs % 64 == 0 && ng <= STREAM_Q8_MAX_GROUPS) {
+            stream_q8_zmm(out, wq, ws, rows, readable_rows, cols, gs, xq, xs);
+            return;
+        }
+#endif
+        const size_t total = (size_t)readable_rows * cols;
+        for (; r < rows; r++) {
+            prefetch_ahead(wq, (size_t)r * cols, (size_t)cols, total);
+            out[r] = dot1_q8(wq + (size_t)r * cols, ws + 4 * ng * r, xq, xs, cols, gs);
+        }
+        return;
+    }
+    for (; r + 4 <= rows; r += 4) {
+        const int8_t *wr = wq + (size_t)r * cols;
+        const uint8_t *sr = ws + 4 * ng * r;
+        for (int t = 0; t < n_tokens; t++) {
+            float *o = out + t * out_stride + r;
+            const int8_t *x = xq + (size_t)t * cols;
+#if defined(NANO_Q8_ZMM)
+            /* the common group size gets a copy with the inner loops unrolled */
+            if (gs == 128) {
+                dot4_q8_zmm(o, wr, sr, x, xs + t * ng, cols, 128);
+                continue;
+            }
+            if (gs % 64 == 0) {
+                dot4_q8_zmm(o, wr, sr, x, xs + t * ng, cols, gs);
+                continue;
+            }
+#endif
+            dot4_q8(o, wr, sr, x, xs + t * ng, cols, gs);
+        }
+    }
+#endif
+    for (; r < rows; r++) {
+        const int8_t *wr = wq + (size_t)r * cols;
+        const uint8_t *sr = ws + 4 * ng * r;
+        for (int t = 0; t < n_tokens; t++)
+            out[t * out_stride + r] = dot1_q8(wr, sr, xq + (size_t)t * cols, xs + t * ng, cols, gs);
+    }
+}
+
+/* round(v) for |v| well inside int range, NaN → 0, clamped to the int8 range Q8_0 uses. */
+static inline int8_t quant_round(float v) {
+    float r = roundf(v);
+    if (!(r == r)) return 0;
+    if (r > 127.0f) return 127;
+    if (r < -127.0f) return -127;
+    return (int8_t)r;
+}
+
+static void quantize_group_scalar(int8_t *q, float *s, const float *x, int gs) {
+    float wmax = 0.0f;
+    for (int i = 0; i < gs; i++) {
+        float a = fabsf(x[i]);
+        if (a > wmax) wmax = a;
+    }
+    float scale = wmax / 127.0f;
+    *s = scale;
+    if (scale == 0.0f) {
+        memset(q, 0, (size_t)gs);
+        return;
+    }
+    for (int i = 0; i < gs; i++) q[i] = quant_round(x[i] / scale);
+}
+
+#if defined(NANO_X86)
+
+/* 8 lanes of quant_round(x / scale): truncate, then step one away from zero when the dropped
+ * fraction is at least one half (exact: v - trunc(v) loses nothing for |v| < 2^23). */
+static inline __m256i quant_round8(__m256 x, __m256 scale) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 v = _mm256_div_ps(x, scale);
+    __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256 frac = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));
+    __m256 one = _mm256_or_ps(_mm256_set1_ps(1.0f), _mm256_and_ps(sign, v));
+    __m256 r =
+        _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one));
+    r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));
+    r = _mm256_and_ps(r, _mm256_cmp_ps(v, v, _CMP_ORD_Q)); /* NaN → 0 */
+    return _mm256_cvtps_epi32(r);
+}
+
+static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
+    if (gs % 32 != 0) {
+        quantize_group_scalar(q, s, x, gs);
+        return;
+    }
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < gs; i += 8)
+        m = _mm256_max_ps(m, _mm256_and_ps(abs_mask, _mm256_loadu_ps(x + i)));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float scale = _mm_cvtss_f32(m4) / 127.0f;
+    *s = scale;
+    if (scale == 0.0f) {
+        memset(q, 0, (size_t)gs);
+        return;
+    }
+    const __m256 sc = _mm256_set1_ps(scale);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int i = 0; i < gs; i += 32) {
+        __m256i i0 = quant_round8(_mm256_loadu_ps(x + i), sc);
+        __m256i i1 = quant_round8(_mm256_loadu_ps(x + i + 8), sc);
+        __m256i i2 = quant_round8(_mm256_loadu_ps(x + i + 16), sc);
+        __m256i i3 = quant_round8(_mm256_loadu_ps(x + i + 24), sc);
+        /* packs work per 128-bit lane; the final permute restores element order */
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256((__m256i *)(q + i), _mm256_permutevar8x32_epi32(p, order));
+    }
+}
+
+#else
+
+static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
+    quantize_group_scalar(q, s, x, gs);
+}
+
+#endif
+
+void quantize_q8(int8_t *q, float *s, const float *x, int n, int group_size) {
+    for (int g = 0, j = 0; j < n; g++, j += group_size)
+        quantize_group(q + j, s + g, x + j, group_size);
+}
+
+void dequantize_q8_row(float *x, const int8_t *q, const uint8_t *s, int n, int group_size) {
+    for (int g = 0, j = 0; j < n; g++, j += group_size) {
+        float scale = load_f32(s + 4 * (size_t)g);
+        for (int k = j; k < j + group_size; k++) x[k] = (float)q[k] * scale;
+    }
+}
+
+/* ======================================================================================== */
+/* Attention                                                                                 */
+/* ======================================================================================== */
+
+/* The plain C definition: per head and position, a sum over head_dim in order. */
+static void scores_scalar(float *scores, size_t score_stride, const float *q, int n_q,
+                          const float *kt, size_t kt_stride, int t0, int n_pos, int head_dim,
+                          float div) {
+    for (int h = 0; h < n_q; h++)
+        for (int t = t0; t < n_pos; t++) {
+            float s = 0.0f;
+            for (int j = 0; j < head_dim; j++) {
+                float p = q[h * head_dim + j] * kt[j * kt_stride + t];
+                s += p;
+            }
+            scores[h * score_stride + t] = s / div;
+        }
+}
+
+void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
+                      size_t kt_stride, int n_pos, int head_dim, float div) {
+    int t = 0;
+#if defined(NANO_X86) && defined(__AVX512F__)
+    /* 64 positions (four registers of 16) for two query heads at a time: eight independent
+     * sums hide the latency of the adds, and each key load serves both heads. */
+    const __m512 vdiv = _mm512_set1_ps(div);
+    for (int h0 = 0; h0 < n_q; h0 += 2) {
+        const float *q0 = q + (size_t)h0 * head_dim;
+        const float *q1 = h0 + 1 < n_q ? q0 + head_dim : q0; /* a lone last head runs twice */
+        float *s0 = scores + h0 * score_stride;
+        for (t = 0; t < n_pos; t += 64) {
+            __mmask16 m[4];
+            size_t o[4]; /* offsets of the four blocks; unused ones repeat the first */
+            for (int i = 0; i < 4; i++) {
+                int left = n_pos - t - 16 * i;
+                m[i] = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+                o[i] = m[i] ? (size_t)(t + 16 * i) : (size_t)t;
+            }
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int j = 0; j < head_dim; j++) {
+                const float *kj = kt + j * kt_stride;
+                __m512 k0 = _mm512_maskz_loadu_ps(m[0], kj + o[0]);
+                __m512 k1 = _mm512_maskz_loadu_ps(m[1], kj + o[1]);
+                __m512 k2 = _mm512_maskz_loadu_ps(m[2], kj + o[2]);
+                __m512 k3 = _mm512_maskz_loadu_ps(m[3], kj + o[3]);
+                __m512 x0 = _mm512_set1_ps(q0[j]), x1 = _mm512_set1_ps(q1[j]);
+                a0 = _mm512_add_ps(a0, _mm512_mul_ps(x0, k0));
+                a1 = _mm512_add_ps(a1, _mm512_mul_ps(x0, k1));
+                a2 = _mm512_add_ps(a2, _mm512_mul_ps(x0, k2));
+                a3 = _mm512_add_ps(a3, _mm512_mul_ps(x0, k3));
+                b0 = _mm512_add_ps(b0, _mm512_mul_ps(x1, k0));
+                b1 = _mm512_add_ps(b1, _mm512_mul_ps(x1, k1));
+                b2 = _mm512_add_ps(b2, _mm512_mul_ps(x1, k2));
+                b3 = _mm512_add_ps(b3, _mm512_mul_ps(x1, k3));
+            }
+            _mm512_mask_storeu_ps(s0 + o[0], m[0], _mm512_div_ps(a0, vdiv));
+            _mm512_mask_storeu_ps(s0 + o[1], m[1], _mm512_div_ps(a1, vdiv));
+            _mm512_mask_storeu_ps(s0 + o[2], m[2], _mm512_div_ps(a2, vdiv));
+            _mm512_mask_storeu_ps(s0 + o[3], m[3], _mm512_div_ps(a3, vdiv));
+            if (h0 + 1 < n_q) {
+                float *s1 = s0 + score_stride;
+                _mm512_mask_storeu_ps(s1 + o[0], m[0], _mm512_div_ps(b0, vdiv));
+                _mm512_mask_storeu_ps(s1 + o[1], m[1], _mm512_div_ps(b1, vdiv));
+                _mm512_mask_storeu_ps(s1 + o[2], m[2], _mm512_div_ps(b2, vdiv));
+                _mm512_mask_storeu_ps(s1 + o[3], m[3], _mm512_div_ps(b3, vdiv));
+            }
+        }
+    }
+    return;
+#elif defined(NANO_X86)
+    for (; t + 8 <= n_pos; t += 8)
+        for (int h = 0; h < n_q; h++) {
+            __m256 a = _mm256_setzero_ps();
+            for (int j = 0; j < head_dim; j++)
+                a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(q[h * head_dim + j]),
+                                                   _mm256_loadu_ps(kt + j * kt_stride + t)));
+            _mm256_storeu_ps(scores + h * score_stride + t, _mm256_div_ps(a, _mm256_set1_ps(div)));
+        }
+#elif defined(NANO_WASM)
+    for (; t + 4 <= n_pos; t += 4)
+        for (int h = 0; h < n_q; h++) {
+            v128_t a = wasm_f32x4_splat(0.0f);
+            for (int j = 0; j < head_dim; j++)
+                a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(q[h * head_dim + j]),
+                                                     wasm_v128_load(kt + j * kt_stride + t)));
+            wasm_v128_store(scores + h * score_stride + t,
+                            wasm_f32x4_div(a, wasm_f32x4_splat(div)));
+        }
+#endif
+    scores_scalar(scores, score_stride, q, n_q, kt, kt_stride, t, n_pos, head_dim, div);
+}
+
+/* One head's mix, dimensions [d, head_dim), in plain C. */
+static void mix_scalar(float *out, const float *att, const float *v, size_t v_stride, int n_pos,
+                       int d, int head_dim) {
+    for (; d < head_dim; d++) {
+        float s = 0.0f;
+        for (int t = 0; t < n_pos; t++) {
+            float p = att[t] * v[t * v_stride + d];
+            s += p;
+        }
+        out[d] = s;
+    }
+}
+
+void attention_mix(float *out, const float *att, size_t att_stride, int n_q, const float *v,
+                   size_t v_stride, int n_pos, int head_dim) {
+#if defined(NANO_X86) && defined(__AVX512F__)
+    /* Two heads and 48 dimensions (three registers each) at a time: six independent sums per
+     * streamed row of values, each row loaded once for both heads. */
+    for (int h0 = 0; h0 < n_q; h0 += 2) {
+        const float *w0 = att + h0 * att_stride;
+        const float *w1 = h0 + 1 < n_q ? w0 + att_stride : w0; /* a lone last head runs twice */
+        for (int d = 0; d < head_dim; d += 48) {
+            __mmask16 m[3];
+            size_t o[3];
+            for (int i = 0; i < 3; i++) {
+                int left = head_dim - d - 16 * i;
+                m[i] = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+                o[i] = m[i] ? (size_t)(d + 16 * i) : (size_t)d;
+            }
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+            for (int t = 0; t < n_pos; t++) {
+                const float *vt = v + t * v_stride;
+                __m512 v0 = _mm512_maskz_loadu_ps(m[0], vt + o[0]);
+                __m512 v1 = _mm512_maskz_loadu_ps(m[1], vt + o[1]);
+                __m512 v2 = _mm512_maskz_loadu_ps(m[2], vt + o[2]);
+                __m512 x0 = _mm512_set1_ps(w0[t]), x1 = _mm512_set1_ps(w1[t]);
+                a0 = _mm512_add_ps(a0, _mm512_mul_ps(x0, v0));
+                a1 = _mm512_add_ps(a1, _mm512_mul_ps(x0, v1));
+                a2 = _mm512_add_ps(a2, _mm512_mul_ps(x0, v2));
+                b0 = _mm512_add_ps(b0, _mm512_mul_ps(x1, v0));
+                b1 = _mm512_add_ps(b1, _mm512_mul_ps(x1, v1));
+                b2 = _mm512_add_ps(b2, _mm512_mul_ps(x1, v2));
+            }
+            float *out0 = out + (size_t)h0 * head_dim;
+            _mm512_mask_storeu_ps(out0 + o[0], m[0], a0);
+            _mm512_mask_storeu_ps(out0 + o[1], m[1], a1);
+            _mm512_mask_storeu_ps(out0 + o[2], m[2], a2);
+            if (h0 + 1 < n_q) {
+                float *out1 = out0 + head_dim;
+                _mm512_mask_storeu_ps(out1 + o[0], m[0], b0);
+                _mm512_mask_storeu_ps(out1 + o[1], m[1], b1);
+                _mm512_mask_storeu_ps(out1 + o[2], m[2], b2);
+            }
+        }
+    }
+    return;
+#endif
+    for (int h = 0; h < n_q; h++) {
+        const float *a = att + h * att_stride;
+        float *o = out + (size_t)h * head_dim;
+        int d = 0;
+#if defined(NANO_X86)
+        for (; d + 8 <= head_dim; d += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int t = 0; t < n_pos; t++)
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(a[t]),
+                                                       _mm256_loadu_ps(v + t * v_stride + d)));
+            _mm256_storeu_ps(o + d, acc);
+        }
+#elif defined(NANO_WASM)
+        for (; d + 4 <= head_dim; d += 4) {
+            v128_t acc = wasm_f32x4_splat(0.0f);
+            for (int t = 0; t < n_pos; t++)
+                acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[t]),
+                                                         wasm_v128_load(v + t * v_stride + d)));
+            wasm_v128_store(o + d, acc);
+        }
+#endif
+        mix_scalar(o, a, v, v_stride, n_pos, d, head_dim);
+    }
+}
+
+/* ======================================================================================== */
+/* Vector building blocks                                                                    */
+/* ======================================================================================== */
+
+void add_f32(float *y, const float *x, int n) {
+    for (int i = 0; i < n; i++) y[i] += x[i];
+}
+
+void rmsnorm(float *o, const float *x, const float *w, int n) {
+    float ss = dot_f32(x, x, n);
+    ss /= (float)n;
+    ss += 1e-5f;
+    ss = 1.0f / sqrtf(ss);
+    for (int j = 0; j < n; j++) o[j] = w[j] * (ss * x[j]);
+}
+
+/* e^x as a fixed sequence of IEEE operations (Cephes' expf: x = k·ln2 + r, a degree-6
+ * polynomial for e^r, then 2^k from the exponent bits), so every build gets the same bits
+ * (C libraries' expf differ in the last place). Relative error ≈ 1e-7. Inputs are clamped to
+ * [-87.3, 88]: the result stays a normal float (e^-87.3 ≈ 1.2e-38 stands in for smaller values;
+ * e^88 ≈ 1.7e38 for larger ones), which softmax and SiLU never notice. */
+#define EXP_LO -87.33654f
+#define EXP_HI 88.0f
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_C1 0.693359375f /* ln 2 = C1 - C2, C1 with few bits so k·C1 is exact */
+#define EXP_C2 -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static inline float exp_scalar(float x) {
+    /* one operation per statement, so no compiler can fuse a multiply-add. The clamps are
+     * written so that a NaN becomes EXP_LO, as _mm256_max_ps does: never an undefined int cast */
+    x = x > EXP_LO ? x : EXP_LO;
+    x = x < EXP_HI ? x : EXP_HI;
+    float k = x * EXP_LOG2E;
+    k = floorf(k + 0.5f);
+    float kc = k * EXP_C1;
+    float r = x - kc;
+    kc = k * EXP_C2;
+    r = r - kc;
+    float z = r * r;
+    float y = EXP_P0;
+    const float coef[5] = {EXP_P1, EXP_P2, EXP_P3, EXP_P4, EXP_P5};
+    for (int i = 0; i < 5; i++) {
+        y = y * r;
+        y = y + coef[i];
+    }
+    y = y * z;
+    y = y + r;
+    y = y + 1.0f;
+    int32_t bits = ((int32_t)k + 127) << 23; /* 2^k, k in [-126, 127] */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return y * scale;
+}
+
+#if defined(NANO_X86)
+/* 8 lanes of exp_scalar, operation for operation. */
+static inline __m256 exp8(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(EXP_LO));
+    x = _mm256_min_ps(x, _mm256_set1_ps(EXP_HI));
+    __m256 k = _mm256_mul_ps(x, _mm256_set1_ps(EXP_LOG2E));
+    k = _mm256_floor_ps(_mm256_add_ps(k, _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_sub_ps(x, _mm256_mul_ps(k, _mm256_set1_ps(EXP_C1)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(k, _mm256_set1_ps(EXP_C2)));
+    __m256 z = _mm256_mul_ps(r, r);
+    __m256 y = _mm256_set1_ps(EXP_P0);
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P1));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P2));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P3));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P4));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P5));
+    y = _mm256_add_ps(_mm256_mul_ps(y, z), r);
+    y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+    __m256i bits =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+}
+#elif defined(NANO_WASM)
+/* 4 lanes of exp_scalar, operation for operation. */
+static inline v128_t exp4(v128_t x) {
+    /* pmax(a, b) = a < b ? b : a, so with the bound first a NaN becomes EXP_LO, as on x86 */
+    x = wasm_f32x4_pmax(wasm_f32x4_splat(EXP_LO), x);
+    x = wasm_f32x4_pmin(x, wasm_f32x4_splat(EXP_HI));
+    v128_t k = wasm_f32x4_mul(x, wasm_f32x4_splat(EXP_LOG2E));
+    k = wasm_f32x4_floor(wasm_f32x4_add(k, wasm_f32x4_splat(0.5f)));
+    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(EXP_C1)));
+    r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, wasm_f32x4_splat(EXP_C2)));
+    v128_t z = wasm_f32x4_mul(r, r);
+    v128_t y = wasm_f32x4_splat(EXP_P0);
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(EXP_P1));
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(EXP_P2));
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(EXP_P3));
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(EXP_P4));
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, r), wasm_f32x4_splat(EXP_P5));
+    y = wasm_f32x4_add(wasm_f32x4_mul(y, z), r);
+    y = wasm_f32x4_add(y, wasm_f32x4_splat(1.0f));
+    v128_t bits =
+        wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(y, bits);
+}
+#endif
+
+/* x[i] = e^(x[i] - shift) for n floats. */
+static void exp_shifted(float *x, float shift, int n) {
+    int i = 0;
+#if defined(NANO_X86)
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(shift))));
+#elif defined(NANO_WASM)
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(x + i,
+                        exp4(wasm_f32x4_sub(wasm_v128_load(x + i), wasm_f32x4_splat(shift))));
+#endif
+    for (; i < n; i++) x[i] = exp_scalar(x[i] - shift);
+}
+
+void softmax(float *x, int n) {
+    float max = x[0]; /* (a maximum is exact in any order) */
+    int i = 1;
+#if defined(NANO_X86)
+    if (n >= 8) {
+        __m256 m = _mm256_loadu_ps(x);
+        for (i = 8; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+        float lanes[8];
+        _mm256_storeu_ps(lanes, m);
+        for (int l = 0; l < 8; l++)
+            if (lanes[l] > max) max = lanes[l];
+    }
+#endif
+    for (; i < n; i++)
+        if (x[i] > max) max = x[i];
+    exp_shifted(x, max, n);
+    float sum = 0.0f; /* in order, as the original */
+    for (int i = 0; i < n; i++) sum += x[i];
+    for (int i = 0; i < n; i++) x[i] /= sum;
+}
+
+void swiglu(float *gate, const float *up, int n) {
+    int i = 0;
+#if defined(NANO_X86)
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(gate + i);
+        __m256 e = exp8(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f)));
+        __m256 sig = _mm256_div_ps(one, _mm256_add_ps(one, e));
+        v = _mm256_mul_ps(v, sig);
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(v, _mm256_loadu_ps(up + i)));
+    }
+#elif defined(NANO_WASM)
+    const v128_t one = wasm_f32x4_splat(1.0f);
+    for (; i + 4 <= n; i += 4) {
+        v128_t v = wasm_v128_load(gate + i);
+        v128_t e = exp4(wasm_f32x4_neg(v));
+        v128_t sig = wasm_f32x4_div(one, wasm_f32x4_add(one, e));
+        v = wasm_f32x4_mul(v, sig);
+        wasm_v128_store(gate + i, wasm_f32x4_mul(v, wasm_v128_load(up + i)));
+    }
+#endif
+    for (; i < n; i++) {
+        float v = gate[i];
+        float sig = 1.0f / (1.0f + exp_scalar(-v));
+        v = v * sig;
+        gate[i] = v * up[i];
+    }
+}

@@ -1,0 +1,81 @@
+/* kernels.h — the hot loops of the forward pass, one function per idea.
+ *
+ * Every kernel writes into buffers its caller owns and allocates nothing. Each has one plain C
+ * version that defines what it computes and, where it pays, SIMD versions for x86 (AVX2 + FMA,
+ * AVX-512 and VNNI when the compiler targets them) and WebAssembly SIMD128, chosen at compile
+ * time. Matrix products take a batch of tokens: the single-token decode path is the same code
+ * with n_tokens = 1, so a prefill and step-by-step decoding give bit-identical results.
+ */
+#ifndef NANO_KERNELS_H
+#define NANO_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A little-endian f32 at a possibly unaligned address (Q8_0 scales sit right after int8 data). */
+static inline float load_f32(const uint8_t *p) {
+    float f;
+    memcpy(&f, p, sizeof f);
+    return f;
+}
+
+/* Name of the SIMD path this build compiled in ("avx512", "avx2", "wasm-simd128", "scalar"). */
+const char *kernels_simd_name(void);
+
+/* ---- matrix products (rows of W against a batch of vectors) ----------------------------- */
+
+/* out[t·out_stride + r] = W[r,:] · x[t·x_stride + :] for r < rows, t < n_tokens.
+ * W: (rows, cols) row-major f32. Each output is the same sum, in the same order, whatever
+ * rows and n_tokens are: 16 strided partial sums, a fixed tree, then the leftover columns.
+ * readable_rows (≥ rows): rows of W that exist from w on; a single token's product prefetches
+ * past its own rows into them, so a matrix split into chunks still streams without gaps. */
+void matmul_f32(float *out, size_t out_stride, const float *w, int rows, int readable_rows,
+                int cols, const float *x, size_t x_stride, int n_tokens);
+
+/* The Q8_0 product of the original engine (NANO-FORMAT.md §4): per group of `group_size`
+ * columns, an exact int32 dot of the int8 weights and the int8 activations, then
+ * out += ((float)dot · w_scale) · x_scale, group after group.
+ * wq: (rows, cols) int8; ws: rows·cols/group_size f32 scales, possibly unaligned;
+ * xq: n_tokens rows of cols int8 (stride cols); xs: n_tokens rows of cols/group_size scales;
+ * readable_rows as for matmul_f32. */
+void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
+               int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
+               int n_tokens);
+
+/* Quantize x (n floats) to Q8_0 like the original engine: per group scale = max|x| / 127 and
+ * q = round(x / scale), halves away from zero. An all-zero group gets scale 0 and zeros. */
+void quantize_q8(int8_t *q, float *s, const float *x, int n, int group_size);
+
+/* x[i] = q[i] · scale of its group: one row of a Q8_0 matrix, e.g. a token's embedding. */
+void dequantize_q8_row(float *x, const int8_t *q, const uint8_t *s, int n, int group_size);
+
+/* ---- attention ---------------------------------------------------------------------------- */
+
+/* Attention scores of n_q query heads that share one key head (grouped-query attention):
+ * scores[h·score_stride + t] = (q_h · k_t) / div for t < n_pos, the dot product summed over
+ * head_dim in order, as the original engine does. q: (n_q, head_dim). Keys are stored
+ * transposed, kt[j·kt_stride + t] = k_t[j], so one vector load fetches dimension j of many
+ * positions and the sum vectorizes across positions without changing its order. */
+void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
+                      size_t kt_stride, int n_pos, int head_dim, float div);
+
+/* For each of n_q query heads h sharing one value head: out[h·head_dim ..] = Σ_t att_h[t] · v_t
+ * over t < n_pos, summed in order of t. att_h = att[h·att_stride ..], v_t = v[t·v_stride ..]. */
+void attention_mix(float *out, const float *att, size_t att_stride, int n_q, const float *v,
+                   size_t v_stride, int n_pos, int head_dim);
+
+/* ---- vector building blocks -------------------------------------------------------------- */
+
+/* a · b over n floats, in the same order as one output of matmul_f32. */
+float dot_f32(const float *a, const float *b, int n);
+/* y += x (n floats). */
+void add_f32(float *y, const float *x, int n);
+/* o = x · w / sqrt(mean(x²) + 1e-5) (o may be x). */
+void rmsnorm(float *o, const float *x, const float *w, int n);
+/* In-place softmax of n floats (max subtracted first, for stability). */
+void softmax(float *x, int n);
+/* gate[i] = SiLU(gate[i]) · up[i], SiLU(v) = v · sigmoid(v): the SwiGLU non-linearity. */
+void swiglu(float *gate, const float *up, int n);
+
+#endif /* NANO_KERNELS_H */

@@ -1,0 +1,28 @@
+/* threads.h — a small thread pool for the data-parallel loops of the forward pass.
+ *
+ * A job is (fn, ctx, n_chunks): fn(ctx, chunk) runs once for every chunk in [0, n_chunks), on
+ * whichever thread claims it first. The calling thread is one of the pool's threads and claims
+ * chunks too, so a worker that the OS has descheduled never holds up a job: the caller simply
+ * does the remaining chunks itself. One job per group of matrix rows keeps the number of
+ * synchronisations per token small (a few per layer).
+ */
+#ifndef NANO_THREADS_H
+#define NANO_THREADS_H
+
+typedef struct NanoPool NanoPool;
+
+/* fn runs chunk `chunk` of a job on thread `thread` (0 = the caller, 1.. = workers; a thread
+ * runs one chunk at a time, so per-thread scratch indexed by it is safe); chunks of one job may
+ * run concurrently on different threads. */
+typedef void (*NanoJobFn)(void *ctx, int chunk, int thread);
+
+/* A pool of n_threads - 1 workers (the caller is the n-th); NULL if out of memory or threads. */
+NanoPool *nano_pool_new(int n_threads);
+/* Stop and join the workers and free the pool (NULL is fine). */
+void nano_pool_free(NanoPool *p);
+/* Threads that run a job, the caller included. */
+int nano_pool_threads(const NanoPool *p);
+/* Run fn(ctx, c, thread) for c in [0, n_chunks) and return when all chunks have finished. */
+void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks);
+
+#endif /* NANO_THREADS_H */

@@ -14,9 +14,9 @@
  * validation) never straddle two rows. Scales may be unaligned in the file: read them with
  * load_f32() from kernels.h, never by dereferencing `s` directly. */
 typedef struct {
-    const float *f;  /* F32 weights, or NULL when quantized */
-    const int8_t *q; /* Q8_0 values, or NULL for F32 */
-    const uint8_t *s;/* Q8_0 group scales (f32, possibly unaligned), or NULL for F32 */
+    const float *f;   /* F32 weights, or NULL when quantized */
+    const int8_t *q;  /* Q8_0 values, or NULL for F32 */
+    const uint8_t *s; /* Q8_0 group scales (f32, possibly unaligned), or NULL for F32 */
     int32_t rows, cols;
 } NanoMatrix;
 
@@ -24,7 +24,7 @@ typedef struct NanoTokenizer NanoTokenizer; /* tokenizer.c */
 
 struct NanoModel {
     NanoConfig cfg;
-    uint8_t *data;    /* the whole file */
+    uint8_t *data; /* the whole file */
     size_t len;
     int owns_data;    /* free(data) (or munmap) when the model is freed */
     int data_is_mmap; /* data came from mmap(): release with munmap */
@@ -52,8 +52,8 @@ enum { NANO_LORA_WQ = 0, NANO_LORA_WK = 1, NANO_LORA_WV = 2, NANO_LORA_WO = 3 };
 struct NanoLora {
     const NanoModel *base;
     int32_t rank, alpha;
-    float scale;  /* alpha / rank */
-    float *data;  /* owned copy of all tensors (aligned) */
+    float scale; /* alpha / rank */
+    float *data; /* owned copy of all tensors (aligned) */
     /* a[p]: (n_layer, rank, in_features); b[p]: (n_layer, out_features, rank) */
     const float *a[4];
     const float *b[4];

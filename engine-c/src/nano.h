@@ -33,11 +33,11 @@ extern "C" {
 /* ---- error codes ------------------------------------------------------------------------- */
 enum {
     NANO_OK = 0,
-    NANO_E_IO = -1,      /* file could not be opened or read */
-    NANO_E_FORMAT = -2,  /* the bytes are not a valid Nano file (magic, fields, length, tokenizer) */
-    NANO_E_NOMEM = -3,   /* an allocation failed */
-    NANO_E_MISMATCH = -4,/* a LoRA module made for another base model */
-    NANO_E_ARG = -5,     /* a bad argument: token id out of range, prompt longer than block_size, ... */
+    NANO_E_IO = -1,     /* file could not be opened or read */
+    NANO_E_FORMAT = -2, /* the bytes are not a valid Nano file (magic, fields, length, tokenizer) */
+    NANO_E_NOMEM = -3,  /* an allocation failed */
+    NANO_E_MISMATCH = -4, /* a LoRA module made for another base model */
+    NANO_E_ARG = -5, /* a bad argument: token id out of range, prompt longer than block_size, ... */
 };
 
 /* ---- the model file ---------------------------------------------------------------------- */
@@ -47,17 +47,17 @@ enum { NANO_MODEL_TYPE_NANO = 0, NANO_MODEL_TYPE_LORA = 10 };
 /* The config block of the header (NANO-FORMAT.md §1), validated. */
 typedef struct {
     int32_t major_version, minor_version;
-    int32_t block_size;          /* context length: KV cache rows */
+    int32_t block_size; /* context length: KV cache rows */
     int32_t vocab_size;
     int32_t n_layer;
-    int32_t n_embd;              /* residual stream width */
-    int32_t n_head;              /* query heads */
-    int32_t n_kv_head;           /* key/value heads (grouped-query attention) */
-    int32_t n_hidden;            /* SwiGLU hidden width */
-    int32_t is_shared_classifier;/* 1: the classifier is tok_embeddings */
-    int32_t head_dim;            /* n_embd / n_head */
-    int32_t quant_type;          /* NANO_QUANT_F32 or NANO_QUANT_Q8_0 */
-    int32_t group_size;          /* Q8_0 group length; 0 for F32 */
+    int32_t n_embd;               /* residual stream width */
+    int32_t n_head;               /* query heads */
+    int32_t n_kv_head;            /* key/value heads (grouped-query attention) */
+    int32_t n_hidden;             /* SwiGLU hidden width */
+    int32_t is_shared_classifier; /* 1: the classifier is tok_embeddings */
+    int32_t head_dim;             /* n_embd / n_head */
+    int32_t quant_type;           /* NANO_QUANT_F32 or NANO_QUANT_Q8_0 */
+    int32_t group_size;           /* Q8_0 group length; 0 for F32 */
 } NanoConfig;
 
 typedef struct NanoModel NanoModel;
@@ -87,7 +87,8 @@ enum {
 /* Greedy longest match over code points, special tokens included; an unknown character (or an
  * invalid UTF-8 byte) becomes <|unknown|>. Writes at most max_ids ids; returns the number of ids
  * the whole text needs (which may exceed max_ids), or a negative error. */
-NANO_API int nano_encode(const NanoModel *m, const char *utf8, size_t len, int32_t *ids, int max_ids);
+NANO_API int nano_encode(const NanoModel *m, const char *utf8, size_t len, int32_t *ids,
+                         int max_ids);
 /* UTF-8 text of one token, NUL-terminated; returns its byte length or a negative error. */
 NANO_API int nano_token_text(const NanoModel *m, int32_t id, char *buf, size_t buflen);
 NANO_API int nano_token_is_special(const NanoModel *m, int32_t id);
@@ -142,11 +143,11 @@ NANO_API const float *nano_session_logits(const NanoSession *s);
 /* The sampler is deterministic given its seed, on every build (native, WASM): see sampler.c for
  * the exact order of operations, which the Scheme engine reproduces. */
 typedef struct {
-    float temperature;         /* 0 = greedy (argmax, lowest id wins ties) */
-    int32_t top_k;             /* 0 = off */
-    float top_p;               /* >= 1 = off */
-    float repetition_penalty;  /* 1 = off; applied to every distinct id in the history */
-    uint64_t rng_state;        /* xorshift64* state, set by nano_sampler_init */
+    float temperature;        /* 0 = greedy (argmax, lowest id wins ties) */
+    int32_t top_k;            /* 0 = off */
+    float top_p;              /* >= 1 = off */
+    float repetition_penalty; /* 1 = off; applied to every distinct id in the history */
+    uint64_t rng_state;       /* xorshift64* state, set by nano_sampler_init */
 } NanoSampler;
 NANO_API void nano_sampler_init(NanoSampler *sp, float temperature, int32_t top_k, float top_p,
                                 float repetition_penalty, uint64_t seed);

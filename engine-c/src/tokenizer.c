@@ -79,8 +79,11 @@ int nano_tokenizer_check(const uint8_t *p, size_t avail, int32_t vocab_size, siz
                         "tokenizer section ends (at %u bytes) inside token %u", declared, i);
         uint32_t n_cp = p[at];
         uint32_t id = read_u32(p + at + 4);
-        /* p[at + 1] is is_special (nonzero = special); p[at + 2..3] are reserved and ignored. */
+        /* p[at + 1] is is_special (0 or 1); p[at + 2..3] are reserved and ignored. */
         if (n_cp == 0) return fail(err, errlen, NANO_E_FORMAT, "token %u has length 0", i);
+        if (p[at + 1] > 1)
+            return fail(err, errlen, NANO_E_FORMAT, "token %u: is_special (%u) must be 0 or 1", i,
+                        (unsigned)p[at + 1]);
         if (id != i)
             return fail(err, errlen, NANO_E_FORMAT, "token %u has id %u (ids must be sequential)",
                         i, id);
@@ -230,7 +233,7 @@ int nano_tokenizer_new(const uint8_t *p, int32_t vocab_size, NanoTokenizer **out
     at = 8;
     for (int32_t i = 0; i < vocab_size; i++) {
         uint32_t n_cp = p[at];
-        t->is_special[i] = p[at + 1] != 0;
+        t->is_special[i] = p[at + 1];
         t->text_start[i] = (uint32_t)bytes;
         uint32_t node = 0;
         for (uint32_t k = 0; k < n_cp; k++) {

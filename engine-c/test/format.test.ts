@@ -284,7 +284,7 @@ describe("validation: every bad file is a one-line NanoFormatError", () => {
     );
     expectFormatError(
       patched(good, (dv) => dv.setInt32(OFF.vocab, 0x7fffffff, true)),
-      "vocab_size (2147483647) must be between 1 and 2097152",
+      "vocab_size (2147483647) must be between 6 and 2097152",
     );
     expectFormatError(
       patched(good, (dv) => dv.setInt32(OFF.blockSize, 1 << 21, true)),

@@ -292,11 +292,14 @@ export function fitGroupSize(config: NanoConfig, groupSize = DEFAULT_GROUP_SIZE)
 
 // ---- validation ---------------------------------------------------------------------------------
 
-function checkRange(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new NanoFormatError(`${name} (${value}) must be between 1 and ${max}`);
+function checkRange(name: string, value: number, max: number, min = 1): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new NanoFormatError(`${name} (${value}) must be between ${min} and ${max}`);
   }
 }
+
+/** Ids 0–5 are the special tokens every Nano model has (padding … response mark). */
+const MIN_VOCAB_SIZE = 6;
 
 const QUANT_NAMES: Record<number, string> = {
   0x00: "F32",
@@ -315,7 +318,7 @@ export function validateConfig(c: NanoConfig, quantType: number, groupSize: numb
     );
   }
   checkRange("block_size", c.blockSize, LIMITS.blockSize);
-  checkRange("vocab_size", c.vocabSize, LIMITS.vocabSize);
+  checkRange("vocab_size", c.vocabSize, LIMITS.vocabSize, MIN_VOCAB_SIZE);
   checkRange("n_layer", c.nLayer, LIMITS.nLayer);
   checkRange("n_embd", c.nEmbd, LIMITS.nEmbd);
   checkRange("n_head", c.nHead, LIMITS.nHead);

@@ -1,0 +1,186 @@
+// The C engine against an oracle: the plain float64 forward pass of ts/reference.ts. Logits,
+// attention weights and the residual stream must agree at every step — on the real psycho-230k
+// model and on synthetic models that exercise what the real ones do not (unshared classifier,
+// n_kv_head = n_head, LoRA, Q8_0 with group size 128).
+import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readModel, writeLora, writeModel, type NanoModelFile } from "../ts/format.ts";
+import { ReferenceSession } from "../ts/reference.ts";
+import { makeSyntheticLora, makeSyntheticModel } from "../ts/synthetic.ts";
+import {
+  modelBytes,
+  nativeEngine,
+  PSYCHO_PROMPT_IDS,
+  run,
+  sanitizerEnv,
+  asanEngine,
+  sharedModel,
+  tempDir,
+} from "./helpers.ts";
+
+interface DumpStep {
+  pos: number;
+  token: number;
+  logits: number[];
+  attention?: number[][][];
+  residual?: number[][];
+}
+
+/** Run `nanolm-engine dump` and parse its steps. */
+function dump(engine: string, args: string[]): DumpStep[] {
+  const r = run(engine, ["dump", ...args], engine === asanEngine ? sanitizerEnv : {});
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return (JSON.parse(r.stdout) as { steps: DumpStep[] }).steps;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Step the reference through the tokens the engine ran and compare every step. */
+function compareWithReference(
+  model: NanoModelFile,
+  steps: DumpStep[],
+  options: { lora?: ReturnType<typeof makeSyntheticLora>; tolerance: number },
+): void {
+  const ref = new ReferenceSession(model, { lora: options.lora, observe: true });
+  for (const step of steps) {
+    const logits = ref.step(step.token);
+    expect(maxAbsDiff(step.logits, logits)).toBeLessThan(options.tolerance);
+    if (step.attention) {
+      for (let l = 0; l < ref.attention.length; l++) {
+        for (let h = 0; h < ref.attention[l].length; h++) {
+          expect(maxAbsDiff(step.attention[l][h], ref.attention[l][h])).toBeLessThan(1e-5);
+        }
+      }
+    }
+    if (step.residual) {
+      for (let i = 0; i < ref.residual.length; i++) {
+        expect(maxAbsDiff(step.residual[i], ref.residual[i])).toBeLessThan(options.tolerance);
+      }
+    }
+  }
+}
+
+const psycho = sharedModel("psycho-230k.bin");
+
+describe.skipIf(!psycho)("psycho-230k: native engine ⇄ float64 reference", () => {
+  it("logits within 1e-4 at every one of 6 prompt + 40 greedy steps; attention and residual too", () => {
+    const steps = dump(nativeEngine, [
+      "--model",
+      psycho!,
+      "--ids",
+      PSYCHO_PROMPT_IDS.join(","),
+      "--steps",
+      "40",
+      "--observe",
+    ]);
+    expect(steps).toHaveLength(46);
+    compareWithReference(readModel(modelBytes(psycho!)), steps, { tolerance: 1e-4 });
+  });
+
+  it("the first step's top logit is id 188 at 5.6438 (NANO-FORMAT.md §7)", () => {
+    const steps = dump(nativeEngine, ["--model", psycho!, "--ids", PSYCHO_PROMPT_IDS.join(",")]);
+    const last = steps[steps.length - 1].logits;
+    const top = last.indexOf(Math.max(...last));
+    expect(top).toBe(188);
+    expect(last[top]).toBeCloseTo(5.6438, 3);
+  });
+
+  it("with a LoRA module (native and the ASan build)", () => {
+    const model = readModel(modelBytes(psycho!));
+    const lora = makeSyntheticLora(model.config, 4, 8, 3);
+    const path = join(tempDir(), "psycho.lora.bin");
+    writeFileSync(path, writeLora(lora));
+    for (const engine of [nativeEngine, asanEngine]) {
+      const steps = dump(engine, [
+        "--model",
+        psycho!,
+        "--ids",
+        PSYCHO_PROMPT_IDS.join(","),
+        "--steps",
+        "10",
+        "--lora",
+        path,
+      ]);
+      compareWithReference(model, steps, { lora, tolerance: 1e-4 });
+    }
+  });
+});
+
+describe("synthetic shapes: native engine ⇄ float64 reference", () => {
+  const dir = tempDir();
+  const shapes = [
+    { name: "unshared classifier, n_kv_head = n_head", isSharedClassifier: false, nKvHead: 4 },
+    { name: "grouped-query attention, shared classifier", isSharedClassifier: true, nKvHead: 2 },
+  ];
+  for (const shape of shapes) {
+    for (const quant of ["f32", "q8_0"] as const) {
+      it(`${shape.name}, ${quant}, with and without LoRA`, () => {
+        const model = makeSyntheticModel({
+          config: {
+            blockSize: 32,
+            vocabSize: 300,
+            nLayer: 2,
+            nEmbd: 128,
+            nHead: 4,
+            nKvHead: shape.nKvHead,
+            nHidden: 256,
+            isSharedClassifier: shape.isSharedClassifier,
+          },
+          quant,
+          groupSize: 128,
+          seed: 11,
+        });
+        const path = join(dir, `${shape.nKvHead}-${quant}.bin`);
+        writeFileSync(path, writeModel(model));
+        const ids = "20,30,40,50,60,70";
+        // Q8_0 activations round to int8: the float64 reference can land on the other side of a
+        // rounding tie now and then, so Q8_0 gets a looser bound than F32.
+        const tolerance = quant === "f32" ? 1e-5 : 2e-3;
+        compareWithReference(
+          model,
+          dump(nativeEngine, ["--model", path, "--ids", ids, "--steps", "8", "--observe"]),
+          { tolerance },
+        );
+        const lora = makeSyntheticLora(model.config, 8, 16, 5);
+        const loraPath = join(dir, `${shape.nKvHead}-${quant}.lora.bin`);
+        writeFileSync(loraPath, writeLora(lora));
+        compareWithReference(
+          model,
+          dump(nativeEngine, ["--model", path, "--ids", ids, "--steps", "8", "--lora", loraPath]),
+          { lora, tolerance },
+        );
+      });
+    }
+  }
+
+  it("prefill gives the same logits, bit for bit, as stepping token by token", () => {
+    const model = makeSyntheticModel({
+      config: {
+        blockSize: 64,
+        vocabSize: 300,
+        nLayer: 2,
+        nEmbd: 128,
+        nHead: 4,
+        nKvHead: 2,
+        nHidden: 256,
+      },
+      quant: "q8_0",
+      seed: 4,
+    });
+    const path = join(dir, "prefill.bin");
+    writeFileSync(path, writeModel(model));
+    const ids = Array.from({ length: 40 }, (_, i) => 7 + ((i * 37) % 290)).join(",");
+    const stepped = dump(nativeEngine, ["--model", path, "--ids", ids]);
+    const prefilled = dump(nativeEngine, ["--model", path, "--ids", ids, "--prefill"]);
+    expect(prefilled[prefilled.length - 1].logits).toEqual(stepped[stepped.length - 1].logits);
+    const twoThreads = dump(nativeEngine, ["--model", path, "--ids", ids, "--threads", "2"]);
+    expect(twoThreads.map((s) => s.logits)).toEqual(stepped.map((s) => s.logits));
+  });
+});

@@ -4,72 +4,56 @@
  * The adapted projection is W·x + (alpha / rank) · B·(A·x); forward.c applies it.
  */
 #include "model.h"
+#include "util.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { HEADER_BYTES = 256, MAX_LORA_RANK = 1 << 16, MAX_LORA_ALPHA = 1 << 20 };
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) {
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static int32_t read_i32(const uint8_t *p) {
-    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                     (uint32_t)p[3] << 24);
-}
 
 /* Validate a LoRA module against `base` and copy its tensors. */
 int nano_lora_load_bytes(const NanoModel *base, const uint8_t *data, size_t len, NanoLora **out,
                          char *err, size_t errlen) {
     if (err && errlen > 0) err[0] = '\0';
-    if (!out) return fail(err, errlen, NANO_E_ARG, "no place to store the LoRA module");
+    if (!out) return nano_fail(err, errlen, NANO_E_ARG, "no place to store the LoRA module");
     *out = NULL;
-    if (!base) return fail(err, errlen, NANO_E_ARG, "no base model for the LoRA module");
-    if (!data && len > 0) return fail(err, errlen, NANO_E_ARG, "no LoRA module bytes");
+    if (!base) return nano_fail(err, errlen, NANO_E_ARG, "no base model for the LoRA module");
+    if (!data && len > 0) return nano_fail(err, errlen, NANO_E_ARG, "no LoRA module bytes");
     if (len < HEADER_BYTES)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "LoRA file is %zu bytes, shorter than the %d-byte header", len, HEADER_BYTES);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "LoRA file is %zu bytes, shorter than the %d-byte header", len,
+                         HEADER_BYTES);
     uint32_t magic0 = (uint32_t)read_i32(data), magic1 = (uint32_t)read_i32(data + 4);
     if (magic0 != 0x42443453u || magic1 != 0x55524C4Du)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "not a Nano LoRA file (magic is 0x%08X 0x%08X, expected 0x42443453 "
-                    "0x55524C4D)",
-                    magic0, magic1);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "not a Nano LoRA file (magic is 0x%08X 0x%08X, expected 0x42443453 "
+                         "0x55524C4D)",
+                         magic0, magic1);
     int32_t model_type = read_i32(data + 16);
     if (model_type == NANO_MODEL_TYPE_NANO)
-        return fail(err, errlen, NANO_E_FORMAT, "this is a model, not a LoRA module");
+        return nano_fail(err, errlen, NANO_E_FORMAT, "this is a model, not a LoRA module");
     if (model_type != NANO_MODEL_TYPE_LORA)
-        return fail(err, errlen, NANO_E_FORMAT, "model type %d is not a LoRA module (type 10)",
-                    model_type);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "model type %d is not a LoRA module (type 10)",
+                         model_type);
 
     /* config: rank, alpha, then the base model's n_layer, n_embd, n_head, n_kv_head, n_hidden */
     int32_t rank = read_i32(data + 24), alpha = read_i32(data + 28);
     if (rank < 1 || rank > MAX_LORA_RANK)
-        return fail(err, errlen, NANO_E_FORMAT, "lora_rank (%d) must be between 1 and %d", rank,
-                    MAX_LORA_RANK);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "lora_rank (%d) must be between 1 and %d",
+                         rank, MAX_LORA_RANK);
     if (alpha < 1 || alpha > MAX_LORA_ALPHA)
-        return fail(err, errlen, NANO_E_FORMAT, "lora_alpha (%d) must be between 1 and %d", alpha,
-                    MAX_LORA_ALPHA);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "lora_alpha (%d) must be between 1 and %d",
+                         alpha, MAX_LORA_ALPHA);
     const NanoConfig *c = &base->cfg;
     const char *names[5] = {"n_layer", "n_embd", "n_head", "n_kv_head", "n_hidden"};
     int32_t want[5] = {c->n_layer, c->n_embd, c->n_head, c->n_kv_head, c->n_hidden};
     for (int k = 0; k < 5; k++) {
         int32_t got = read_i32(data + 32 + 4 * k);
         if (got != want[k])
-            return fail(err, errlen, NANO_E_MISMATCH,
-                        "LoRA module was made for another base model: %s %d, this model has %d",
-                        names[k], got, want[k]);
+            return nano_fail(
+                err, errlen, NANO_E_MISMATCH,
+                "LoRA module was made for another base model: %s %d, this model has %d", names[k],
+                got, want[k]);
     }
 
     /* wq, wk, wv, wo: a (rank, in) then b (out, rank), each stacked over layers */
@@ -82,9 +66,9 @@ int nano_lora_load_bytes(const NanoModel *base, const uint8_t *data, size_t len,
         floats += (uint64_t)c->n_layer * (uint64_t)rank * (uint64_t)(in[p] + outf[p]);
     uint64_t expect = HEADER_BYTES + 4 * floats;
     if (expect != (uint64_t)len)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "LoRA file is %zu bytes but its header implies %llu", len,
-                    (unsigned long long)expect);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "LoRA file is %zu bytes but its header implies %llu", len,
+                         (unsigned long long)expect);
 
     NanoLora *l = calloc(1, sizeof *l);
     size_t bytes = (size_t)(4 * floats);
@@ -93,7 +77,7 @@ int nano_lora_load_bytes(const NanoModel *base, const uint8_t *data, size_t len,
     if (!l || !buf) {
         free(l);
         free(buf);
-        return fail(err, errlen, NANO_E_NOMEM, "out of memory loading the LoRA module");
+        return nano_fail(err, errlen, NANO_E_NOMEM, "out of memory loading the LoRA module");
     }
     memcpy(buf, data + HEADER_BYTES, bytes);
     l->base = base;
@@ -118,30 +102,16 @@ int nano_lora_load_bytes(const NanoModel *base, const uint8_t *data, size_t len,
 int nano_lora_load_file(const NanoModel *base, const char *path, NanoLora **out, char *err,
                         size_t errlen) {
     if (err && errlen > 0) err[0] = '\0';
-    if (!out) return fail(err, errlen, NANO_E_ARG, "no place to store the LoRA module");
+    if (!out) return nano_fail(err, errlen, NANO_E_ARG, "no place to store the LoRA module");
     *out = NULL;
-    if (!path) return fail(err, errlen, NANO_E_ARG, "no LoRA path");
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return fail(err, errlen, NANO_E_IO, "not a regular file");
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, NANO_E_IO, "cannot open the file: %s", strerror(errno));
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return fail(err, errlen, NANO_E_IO, "cannot read the file");
-    }
-    uint8_t *data = malloc(size > 0 ? (size_t)size : 1);
-    if (!data) {
-        fclose(f);
-        return fail(err, errlen, NANO_E_NOMEM, "out of memory reading the file (%ld bytes)", size);
-    }
-    size_t got = fread(data, 1, (size_t)size, f);
-    fclose(f);
-    int rc = got == (size_t)size ? nano_lora_load_bytes(base, data, (size_t)size, out, err, errlen)
-                                 : fail(err, errlen, NANO_E_IO, "cannot read the file");
-    free(data);
+    if (!path) return nano_fail(err, errlen, NANO_E_ARG, "no LoRA path");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int is_mmap = 0;
+    int rc = nano_read_file(path, &data, &len, &is_mmap, err, errlen);
+    if (rc) return rc;
+    rc = nano_lora_load_bytes(base, data, len, out, err, errlen);
+    nano_release_file(data, len, is_mmap);
     return rc;
 }
 

@@ -4,24 +4,12 @@
  * Mirrors the original engine's loader (infer.c) but trusts nothing: a bad file is a one-line
  * error naming the field, never a crash or an out-of-bounds read.
  */
-#if !defined(__EMSCRIPTEN__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* MAP_ANONYMOUS, madvise */
-#endif
 #include "model.h"
 #include "tokenizer.h"
+#include "util.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef __EMSCRIPTEN__
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 /* ---------------------------------------------------------------------------------------------
  * Limits. Generous upper bounds on the config fields: each far above any Nano model, small enough
@@ -39,29 +27,12 @@ enum {
 };
 /* A session's KV cache (2 × n_layer × block_size × kv_dim floats) may not exceed this. */
 #define MAX_KV_CACHE_BYTES (8ull << 30)
-/* Files at least this large are read into huge-page-backed anonymous memory (see read_file). */
-#define HUGEPAGE_THRESHOLD (2u << 20)
 
 /* The model as allocated: the public struct plus what only this file needs to free. */
 typedef struct {
     NanoModel m;      /* first, so a NanoModel* is a ModelBox* */
     float *rope_copy; /* aligned copy of freqs_cos/freqs_sin when they sit unaligned (Q8_0) */
 } ModelBox;
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) {
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static int32_t read_i32(const uint8_t *p) {
-    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                     (uint32_t)p[3] << 24);
-}
 
 /* ---------------------------------------------------------------------------------------------
  * The layout of the parameters (§3 F32, §4 Q8_0), written once and walked twice: first to compute
@@ -171,32 +142,32 @@ static const char *quant_name(int32_t q) {
 static int check_range(const char *name, int32_t v, int32_t lo, int32_t hi, char *err,
                        size_t errlen) {
     if (v < lo || v > hi)
-        return fail(err, errlen, NANO_E_FORMAT, "%s (%d) must be between %d and %d", name, v, lo,
-                    hi);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "%s (%d) must be between %d and %d", name, v,
+                         lo, hi);
     return NANO_OK;
 }
 
 static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err, size_t errlen) {
     if (len < HEADER_BYTES)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "file is %zu bytes, shorter than the %d-byte header", len, HEADER_BYTES);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "file is %zu bytes, shorter than the %d-byte header", len, HEADER_BYTES);
     uint32_t magic0 = (uint32_t)read_i32(d), magic1 = (uint32_t)read_i32(d + 4);
     if (magic0 != 0x42443453u || magic1 != 0x55524C4Du)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "not a Nano model file (magic is 0x%08X 0x%08X, expected 0x42443453 "
-                    "0x55524C4D)",
-                    magic0, magic1);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "not a Nano model file (magic is 0x%08X 0x%08X, expected 0x42443453 "
+                         "0x55524C4D)",
+                         magic0, magic1);
     int32_t model_type = read_i32(d + 16);
     if (model_type == NANO_MODEL_TYPE_LORA)
-        return fail(err, errlen, NANO_E_FORMAT, "this is a LoRA module, not a model");
+        return nano_fail(err, errlen, NANO_E_FORMAT, "this is a LoRA module, not a model");
     if (model_type != NANO_MODEL_TYPE_NANO)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "model type %d is not supported (only Nano models, type 0)", model_type);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "model type %d is not supported (only Nano models, type 0)", model_type);
     int32_t quant = read_i32(d + 60);
     if (quant != NANO_QUANT_F32 && quant != NANO_QUANT_Q8_0)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "quant type 0x%02X (%s) is not supported (only F32 0x00 and Q8_0 0x80)",
-                    (unsigned)quant, quant_name(quant));
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "quant type 0x%02X (%s) is not supported (only F32 0x00 and Q8_0 0x80)",
+                         (unsigned)quant, quant_name(quant));
 
     /* The config-length field (byte 20) is not trusted: nine ints follow whatever it says. */
     *cfg = (NanoConfig){
@@ -225,36 +196,38 @@ static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err
         (rc = check_range("n_hidden", cfg->n_hidden, 1, MAX_N_HIDDEN, err, errlen)))
         return rc;
     if (cfg->n_embd % cfg->n_head != 0)
-        return fail(err, errlen, NANO_E_FORMAT, "n_embd (%d) is not divisible by n_head (%d)",
-                    cfg->n_embd, cfg->n_head);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "n_embd (%d) is not divisible by n_head (%d)",
+                         cfg->n_embd, cfg->n_head);
     if (cfg->n_head % cfg->n_kv_head != 0)
-        return fail(err, errlen, NANO_E_FORMAT, "n_head (%d) is not divisible by n_kv_head (%d)",
-                    cfg->n_head, cfg->n_kv_head);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "n_head (%d) is not divisible by n_kv_head (%d)", cfg->n_head,
+                         cfg->n_kv_head);
     if (cfg->head_dim != cfg->n_embd / cfg->n_head)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "head_dim (%d) is not n_embd / n_head (%d / %d = %d)", cfg->head_dim,
-                    cfg->n_embd, cfg->n_head, cfg->n_embd / cfg->n_head);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "head_dim (%d) is not n_embd / n_head (%d / %d = %d)", cfg->head_dim,
+                         cfg->n_embd, cfg->n_head, cfg->n_embd / cfg->n_head);
     if (cfg->head_dim % 2 != 0)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "head_dim (%d) is odd (RoPE rotates pairs of dimensions)", cfg->head_dim);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "head_dim (%d) is odd (RoPE rotates pairs of dimensions)", cfg->head_dim);
     if (cfg->is_shared_classifier != 0 && cfg->is_shared_classifier != 1)
-        return fail(err, errlen, NANO_E_FORMAT, "is_shared_classifier (%d) must be 0 or 1",
-                    cfg->is_shared_classifier);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "is_shared_classifier (%d) must be 0 or 1",
+                         cfg->is_shared_classifier);
     if (quant == NANO_QUANT_F32 && cfg->group_size != 0)
-        return fail(err, errlen, NANO_E_FORMAT, "group size (%d) must be 0 in an F32 file",
-                    cfg->group_size);
+        return nano_fail(err, errlen, NANO_E_FORMAT, "group size (%d) must be 0 in an F32 file",
+                         cfg->group_size);
     if (quant == NANO_QUANT_Q8_0) {
         int32_t g = cfg->group_size;
         if (g <= 0)
-            return fail(err, errlen, NANO_E_FORMAT, "group size (%d) must be positive for Q8_0", g);
+            return nano_fail(err, errlen, NANO_E_FORMAT,
+                             "group size (%d) must be positive for Q8_0", g);
         /* Quantized rows are n_embd (embeddings, wq/wk/wv, w1/w3, classifier), n_head*head_dim
          * (wo) and n_hidden (w2) long; a group never straddles two rows. */
         if (cfg->n_embd % g != 0 || (cfg->n_head * cfg->head_dim) % g != 0 ||
             cfg->n_hidden % g != 0)
-            return fail(err, errlen, NANO_E_FORMAT,
-                        "group size (%d) does not divide the row lengths n_embd (%d) and "
-                        "n_hidden (%d)",
-                        g, cfg->n_embd, cfg->n_hidden);
+            return nano_fail(err, errlen, NANO_E_FORMAT,
+                             "group size (%d) does not divide the row lengths n_embd (%d) and "
+                             "n_hidden (%d)",
+                             g, cfg->n_embd, cfg->n_hidden);
     }
     return NANO_OK;
 }
@@ -279,16 +252,18 @@ static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, Nano
     uint64_t rope_offset = 0;
     walk_parameters(&c, &cfg, NULL, &rope_offset);
     if (c.overflow || c.at != (uint64_t)len)
-        return fail(err, errlen, NANO_E_FORMAT, "file is %zu bytes but its header implies %llu",
-                    len, c.overflow ? (unsigned long long)UINT64_MAX : (unsigned long long)c.at);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "file is %zu bytes but its header implies %llu", len,
+                         c.overflow ? (unsigned long long)UINT64_MAX : (unsigned long long)c.at);
     uint64_t kv_bytes = 2ull * (uint64_t)cfg.n_layer * (uint64_t)cfg.block_size *
                         (uint64_t)(cfg.n_kv_head * cfg.head_dim) * sizeof(float);
     if (kv_bytes > MAX_KV_CACHE_BYTES)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "the KV cache would take %llu MiB (block_size %d, n_layer %d, kv_dim %d); the "
-                    "limit is %llu MiB",
-                    (unsigned long long)(kv_bytes >> 20), cfg.block_size, cfg.n_layer,
-                    cfg.n_kv_head * cfg.head_dim, (unsigned long long)(MAX_KV_CACHE_BYTES >> 20));
+        return nano_fail(
+            err, errlen, NANO_E_FORMAT,
+            "the KV cache would take %llu MiB (block_size %d, n_layer %d, kv_dim %d); the "
+            "limit is %llu MiB",
+            (unsigned long long)(kv_bytes >> 20), cfg.block_size, cfg.n_layer,
+            cfg.n_kv_head * cfg.head_dim, (unsigned long long)(MAX_KV_CACHE_BYTES >> 20));
 
     /* Everything checked: allocate. */
     ModelBox *box = calloc(1, sizeof *box);
@@ -297,7 +272,7 @@ static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, Nano
     if (!box || !mats || (rc = nano_tokenizer_new(data + HEADER_BYTES, cfg.vocab_size, &tok))) {
         free(box);
         free(mats);
-        return fail(err, errlen, rc ? rc : NANO_E_NOMEM, "out of memory loading the model");
+        return nano_fail(err, errlen, rc ? rc : NANO_E_NOMEM, "out of memory loading the model");
     }
     NanoModel *m = &box->m;
     m->cfg = cfg;
@@ -320,7 +295,7 @@ static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, Nano
         if (!box->rope_copy) {
             m->owns_data = 0;
             nano_model_free(m);
-            return fail(err, errlen, NANO_E_NOMEM, "out of memory loading the model");
+            return nano_fail(err, errlen, NANO_E_NOMEM, "out of memory loading the model");
         }
         memcpy(box->rope_copy, data + rope_offset, 2 * n * sizeof(float));
         m->freqs_cos = box->rope_copy;
@@ -334,124 +309,27 @@ static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, Nano
 int nano_model_load_bytes(uint8_t *data, size_t len, int take_ownership, NanoModel **out, char *err,
                           size_t errlen) {
     if (err && errlen > 0) err[0] = '\0';
-    if (!out) return fail(err, errlen, NANO_E_ARG, "no place to store the model");
+    if (!out) return nano_fail(err, errlen, NANO_E_ARG, "no place to store the model");
     *out = NULL;
-    if (!data && len > 0) return fail(err, errlen, NANO_E_ARG, "no model bytes");
+    if (!data && len > 0) return nano_fail(err, errlen, NANO_E_ARG, "no model bytes");
     if ((uintptr_t)data % sizeof(float) != 0)
-        return fail(err, errlen, NANO_E_ARG, "model bytes must be 4-byte aligned");
+        return nano_fail(err, errlen, NANO_E_ARG, "model bytes must be 4-byte aligned");
     return load(data, len, take_ownership != 0, 0, out, err, errlen);
-}
-
-#ifdef __EMSCRIPTEN__
-/* Read a whole file into malloc'd memory. */
-static int read_file(const char *path, uint8_t **data, size_t *len, int *is_mmap, char *err,
-                     size_t errlen) {
-    *is_mmap = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, NANO_E_IO, "cannot open the file: %s", strerror(errno));
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return fail(err, errlen, NANO_E_IO, "cannot read the file");
-    }
-    uint8_t *buf = malloc(size > 0 ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return fail(err, errlen, NANO_E_NOMEM, "out of memory reading the file (%ld bytes)", size);
-    }
-    size_t got = fread(buf, 1, (size_t)size, f);
-    fclose(f);
-    if (got != (size_t)size) {
-        free(buf);
-        return fail(err, errlen, NANO_E_IO, "cannot read the file");
-    }
-    *data = buf;
-    *len = (size_t)size;
-    return NANO_OK;
-}
-#else
-/* Read a whole file into memory we own. Big files go into anonymous memory advised to use huge
- * pages: decoding streams every weight once per token, and 4 KiB pages would cost a TLB miss
- * every 4 KiB. (A file mapping would not get huge pages from most filesystems.) */
-static int read_file(const char *path, uint8_t **data, size_t *len, int *is_mmap, char *err,
-                     size_t errlen) {
-    *is_mmap = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return fail(err, errlen, NANO_E_IO, "cannot open the file: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return fail(err, errlen, NANO_E_IO, "not a regular file");
-    }
-    if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX / 2) {
-        close(fd);
-        return fail(err, errlen, NANO_E_NOMEM, "the file is too large to load");
-    }
-    size_t size = (size_t)st.st_size;
-    uint8_t *buf = NULL;
-    if (size >= HUGEPAGE_THRESHOLD) {
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) {
-#ifdef MADV_HUGEPAGE
-            madvise(p, size, MADV_HUGEPAGE);
-#endif
-            buf = p;
-            *is_mmap = 1;
-        }
-    }
-    if (!buf) buf = malloc(size > 0 ? size : 1);
-    if (!buf) {
-        close(fd);
-        return fail(err, errlen, NANO_E_NOMEM, "out of memory reading the file (%zu bytes)", size);
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (got != size) {
-        if (*is_mmap)
-            munmap(buf, size);
-        else
-            free(buf);
-        *is_mmap = 0;
-        return fail(err, errlen, NANO_E_IO, "cannot read the file (got %zu of %zu bytes)", got,
-                    size);
-    }
-    *data = buf;
-    *len = size;
-    return NANO_OK;
-}
-#endif
-
-static void release_bytes(uint8_t *data, size_t len, int is_mmap) {
-#ifndef __EMSCRIPTEN__
-    if (is_mmap) {
-        munmap(data, len);
-        return;
-    }
-#endif
-    (void)len, (void)is_mmap;
-    free(data);
 }
 
 /* Read a `.bin` model file into memory owned by the model, validate it and load it. */
 int nano_model_load_file(const char *path, NanoModel **out, char *err, size_t errlen) {
     if (err && errlen > 0) err[0] = '\0';
-    if (!out) return fail(err, errlen, NANO_E_ARG, "no place to store the model");
+    if (!out) return nano_fail(err, errlen, NANO_E_ARG, "no place to store the model");
     *out = NULL;
-    if (!path) return fail(err, errlen, NANO_E_ARG, "no model path");
+    if (!path) return nano_fail(err, errlen, NANO_E_ARG, "no model path");
     uint8_t *data = NULL;
     size_t len = 0;
     int is_mmap = 0;
-    int rc = read_file(path, &data, &len, &is_mmap, err, errlen);
+    int rc = nano_read_file(path, &data, &len, &is_mmap, err, errlen);
     if (rc) return rc;
     rc = load(data, len, 1, is_mmap, out, err, errlen);
-    if (rc) release_bytes(data, len, is_mmap);
+    if (rc) nano_release_file(data, len, is_mmap);
     return rc;
 }
 
@@ -462,7 +340,7 @@ void nano_model_free(NanoModel *m) {
     nano_tokenizer_free(m->tokenizer);
     free(m->wq); /* the seven per-layer matrix arrays are one allocation */
     free(box->rope_copy);
-    if (m->owns_data) release_bytes(m->data, m->len, m->data_is_mmap);
+    if (m->owns_data) nano_release_file(m->data, m->len, m->data_is_mmap);
     free(box);
 }
 

@@ -5,8 +5,8 @@
  * invalid UTF-8 bytes) become <|unknown|> instead of stopping the prompt.
  */
 #include "tokenizer.h"
+#include "util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +34,6 @@ struct NanoTokenizer {
     uint32_t edge_mask;
 };
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) {
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static uint32_t read_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static int is_valid_code_point(uint32_t c) {
     return c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF);
 }
@@ -60,49 +46,50 @@ static int is_valid_code_point(uint32_t c) {
 
 int nano_tokenizer_check(const uint8_t *p, size_t avail, int32_t vocab_size, size_t *section_len,
                          char *err, size_t errlen) {
-    if (avail < 8) return fail(err, errlen, NANO_E_FORMAT, "tokenizer section overruns the file");
+    if (avail < 8)
+        return nano_fail(err, errlen, NANO_E_FORMAT, "tokenizer section overruns the file");
     uint32_t declared = read_u32(p);
     uint32_t n_tokens = read_u32(p + 4);
     if (declared < 8 || declared > avail)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "tokenizer section overruns the file (its length field says %u bytes, %zu "
-                    "remain after the header)",
-                    declared, avail);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "tokenizer section overruns the file (its length field says %u bytes, %zu "
+                         "remain after the header)",
+                         declared, avail);
     if (n_tokens != (uint32_t)vocab_size)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "tokenizer has %u tokens but the header's vocab_size is %d", n_tokens,
-                    vocab_size);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "tokenizer has %u tokens but the header's vocab_size is %d", n_tokens,
+                         vocab_size);
     size_t at = 8;
     for (uint32_t i = 0; i < n_tokens; i++) {
         if (declared - at < 8)
-            return fail(err, errlen, NANO_E_FORMAT,
-                        "tokenizer section ends (at %u bytes) inside token %u", declared, i);
+            return nano_fail(err, errlen, NANO_E_FORMAT,
+                             "tokenizer section ends (at %u bytes) inside token %u", declared, i);
         uint32_t n_cp = p[at];
         uint32_t id = read_u32(p + at + 4);
         /* p[at + 1] is is_special (0 or 1); p[at + 2..3] are reserved and ignored. */
-        if (n_cp == 0) return fail(err, errlen, NANO_E_FORMAT, "token %u has length 0", i);
+        if (n_cp == 0) return nano_fail(err, errlen, NANO_E_FORMAT, "token %u has length 0", i);
         if (p[at + 1] > 1)
-            return fail(err, errlen, NANO_E_FORMAT, "token %u: is_special (%u) must be 0 or 1", i,
-                        (unsigned)p[at + 1]);
+            return nano_fail(err, errlen, NANO_E_FORMAT, "token %u: is_special (%u) must be 0 or 1",
+                             i, (unsigned)p[at + 1]);
         if (id != i)
-            return fail(err, errlen, NANO_E_FORMAT, "token %u has id %u (ids must be sequential)",
-                        i, id);
+            return nano_fail(err, errlen, NANO_E_FORMAT,
+                             "token %u has id %u (ids must be sequential)", i, id);
         at += 8;
         if ((declared - at) / 4 < n_cp)
-            return fail(err, errlen, NANO_E_FORMAT,
-                        "token %u (%u code points) overruns the tokenizer section", i, n_cp);
+            return nano_fail(err, errlen, NANO_E_FORMAT,
+                             "token %u (%u code points) overruns the tokenizer section", i, n_cp);
         for (uint32_t k = 0; k < n_cp; k++) {
             uint32_t c = read_u32(p + at + 4 * k);
             if (!is_valid_code_point(c))
-                return fail(err, errlen, NANO_E_FORMAT, "token %u has invalid code point 0x%X", i,
-                            c);
+                return nano_fail(err, errlen, NANO_E_FORMAT, "token %u has invalid code point 0x%X",
+                                 i, c);
         }
         at += 4 * (size_t)n_cp;
     }
     if (at != declared)
-        return fail(err, errlen, NANO_E_FORMAT,
-                    "tokenizer section length field says %u bytes but its tokens take %zu",
-                    declared, at);
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "tokenizer section length field says %u bytes but its tokens take %zu",
+                         declared, at);
     *section_len = declared;
     return NANO_OK;
 }

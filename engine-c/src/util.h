@@ -1,0 +1,30 @@
+/* util.h — small helpers shared by the loaders (model.c, tokenizer.c, lora.c): error messages,
+ * little-endian reads of untrusted bytes, and reading a whole file into memory. */
+#ifndef NANO_UTIL_H
+#define NANO_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A little-endian u32 / i32 at any address (file fields need not be aligned). */
+static inline uint32_t read_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline int32_t read_i32(const uint8_t *p) {
+    return (int32_t)read_u32(p);
+}
+
+/* Write a printf-style one-line message into err (when errlen > 0) and return `code`. */
+int nano_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Read a whole regular file into memory we own; *is_mmap says how to release it. */
+int nano_read_file(const char *path, uint8_t **data, size_t *len, int *is_mmap, char *err,
+                   size_t errlen);
+/* Release what nano_read_file returned. */
+void nano_release_file(uint8_t *data, size_t len, int is_mmap);
+
+#endif /* NANO_UTIL_H */

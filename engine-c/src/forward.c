@@ -20,9 +20,15 @@
 #include <string.h>
 
 enum {
-    BATCH = 32,                     /* prefill tokens per pass over the weights */
+    BATCH = 32, /* prefill tokens per pass over the weights */
+#if defined(__EMSCRIPTEN__)
+    /* WebAssembly threads hand chunks over more slowly: 512 KiB made 2-thread Q8_0 decode
+     * 15-25% faster than 128 KiB (256 KiB: no faster). */
+    CHUNK_TARGET_BYTES = 512 << 10, /* weight bytes one thread claims at a time */
+#else
     CHUNK_TARGET_BYTES = 128 << 10, /* weight bytes one thread claims at a time */
-    PARALLEL_MIN_BYTES = 64 << 10,  /* smaller jobs run on the calling thread alone */
+#endif
+    PARALLEL_MIN_BYTES = 64 << 10, /* smaller jobs run on the calling thread alone */
     MAX_THREADS = 256,
 };
 
@@ -40,8 +46,9 @@ typedef struct {
 typedef struct {
     const float *f; /* (n_tokens, stride) */
     size_t stride;
-    const int8_t *q; /* (n_tokens, cols) */
-    const float *s;  /* (n_tokens, cols / group_size) */
+    const int8_t *q;  /* (n_tokens, cols) */
+    const float *s;   /* (n_tokens, cols / group_size) */
+    const int16_t *w; /* (cols) q widened to int16, for a single token where the kernels want it */
 } Act;
 
 struct NanoSession {
@@ -68,16 +75,17 @@ struct NanoSession {
     float *q;     /* (span_cap, q_dim) their queries */
 
     /* per-batch scratch (BATCH rows) */
-    float *xb;     /* (BATCH, n_embd) a normed copy of x: the input of a matmul */
-    float *kb;     /* (BATCH, kv_dim) the batch's keys, before RoPE and the transposed store */
-    float *xba;    /* (BATCH, q_dim) attention output, input of wo */
-    float *xb2;    /* (BATCH, n_embd) output of wo or w2, before the residual add */
-    float *hb;     /* (BATCH, n_hidden) W1·x, then SiLU(W1·x) ⊙ W3·x */
-    float *hb2;    /* (BATCH, n_hidden) W3·x */
-    int8_t *act_q; /* (BATCH, max(n_embd, q_dim, n_hidden)) Q8_0 activations */
-    float *act_s;  /* (BATCH, max(...) / group_size) their scales */
-    float *att;    /* (n_threads, group, block_size) attention weights, scratch of each thread */
-    float *logits; /* (vocab_size) */
+    float *xb;      /* (BATCH, n_embd) a normed copy of x: the input of a matmul */
+    float *kb;      /* (BATCH, kv_dim) the batch's keys, before RoPE and the transposed store */
+    float *xba;     /* (BATCH, q_dim) attention output, input of wo */
+    float *xb2;     /* (BATCH, n_embd) output of wo or w2, before the residual add */
+    float *hb;      /* (BATCH, n_hidden) W1·x, then SiLU(W1·x) ⊙ W3·x */
+    float *hb2;     /* (BATCH, n_hidden) W3·x */
+    int8_t *act_q;  /* (BATCH, max(n_embd, q_dim, n_hidden)) Q8_0 activations */
+    float *act_s;   /* (BATCH, max(...) / group_size) their scales */
+    int16_t *act_w; /* (max(...)) one token's act_q widened (kernels_q8_wants_i16) */
+    float *att;     /* (n_threads, group, block_size) attention weights, scratch of each thread */
+    float *logits;  /* (vocab_size) */
     int has_logits;
 
     /* LoRA scratch, sized when a module is attached: A·x of each adapted projection */
@@ -173,7 +181,7 @@ static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int 
         size_t groups_per_row = (size_t)(w->cols / group_size);
         matmul_q8(out + r0, out_stride, w->q + (size_t)r0 * w->cols,
                   w->s + 4 * groups_per_row * (size_t)r0, r1 - r0, w->rows - r0, w->cols,
-                  group_size, x->q, x->s, n_tokens);
+                  group_size, x->q, x->s, x->w, n_tokens);
     } else {
         matmul_f32(out + r0, out_stride, w->f + (size_t)r0 * w->cols, r1 - r0, w->rows - r0,
                    w->cols, x->f, x->stride, n_tokens);
@@ -182,7 +190,7 @@ static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int 
 
 /* The f32 rows x (T, n) as matmul input; quantized to Q8_0 first when the model is. */
 static Act prepare_input(NanoSession *s, const float *x, size_t stride, int n, int n_tokens) {
-    Act a = {x, stride, NULL, NULL};
+    Act a = {x, stride, NULL, NULL, NULL};
     if (s->group_size) {
         int gs = s->group_size;
         for (int t = 0; t < n_tokens; t++)
@@ -190,6 +198,10 @@ static Act prepare_input(NanoSession *s, const float *x, size_t stride, int n, i
                         n, gs);
         a.q = s->act_q;
         a.s = s->act_s;
+        if (n_tokens == 1 && kernels_q8_wants_i16()) {
+            widen_i8(s->act_w, s->act_q, n);
+            a.w = s->act_w;
+        }
     }
     return a;
 }
@@ -480,6 +492,7 @@ void nano_session_free(NanoSession *s) {
     free(s->hb2);
     free(s->act_q);
     free(s->act_s);
+    free(s->act_w);
     free(s->att);
     free(s->logits);
     free(s->lora_u);
@@ -538,6 +551,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
         {(void **)&s->hb2, bytes_of(BATCH, (uint64_t)s->n_hidden, 1, 4)},
         {(void **)&s->act_q, bytes_of(BATCH, (uint64_t)widest, 1, 1)},
         {(void **)&s->act_s, bytes_of(BATCH, (uint64_t)widest, 1, 4)},
+        {(void **)&s->act_w, bytes_of(1, (uint64_t)widest, 1, 2)},
         {(void **)&s->att,
          bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
         {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},

@@ -38,10 +38,25 @@ void matmul_f32(float *out, size_t out_stride, const float *w, int rows, int rea
  * out += ((float)dot · w_scale) · x_scale, group after group.
  * wq: (rows, cols) int8; ws: rows·cols/group_size f32 scales, possibly unaligned;
  * xq: n_tokens rows of cols int8 (stride cols); xs: n_tokens rows of cols/group_size scales;
+ * x16: NULL, or (when n_tokens is 1 and kernels_q8_wants_i16()) xq widened to int16 by
+ * widen_i8, which the WebAssembly decode reads instead of widening x once per row;
  * readable_rows as for matmul_f32. */
 void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
                int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
-               int n_tokens);
+               const int16_t *x16, int n_tokens);
+
+/* Whether matmul_q8's single-token product uses an int16 copy of the activations: WebAssembly
+ * SIMD has an int16 dot instruction (one pmaddwd on x86) but no int8 one. */
+static inline int kernels_q8_wants_i16(void) {
+#if defined(__wasm_simd128__) && !defined(__AVX2__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* y[i] = x[i] (n int8 values widened to int16). */
+void widen_i8(int16_t *y, const int8_t *x, int n);
 
 /* Quantize x (n floats) to Q8_0 like the original engine: per group scale = max|x| / 127 and
  * q = round(x / scale), halves away from zero. An all-zero group gets scale 0 and zeros. */

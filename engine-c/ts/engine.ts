@@ -1,5 +1,6 @@
 // engine.ts — the typed TypeScript face of the C engine compiled to WebAssembly (../wasm/).
 // One method per function of ../src/nano.h, in the same order; works in Node and in browsers.
+import type { NanoConfig } from "./format.ts";
 import { loadNanoWasm, type NanoEngineModule } from "./wasm-loader.ts";
 
 /* ---- errors --------------------------------------------------------------------------------- */
@@ -27,18 +28,9 @@ export class NanoEngineError extends Error {
 /* ---- public types ----------------------------------------------------------------------------- */
 
 /** The validated header config of a loaded model (NanoConfig of nano.h, camel-cased). */
-export interface EngineConfig {
+export interface EngineConfig extends NanoConfig {
   majorVersion: number;
   minorVersion: number;
-  blockSize: number;
-  vocabSize: number;
-  nLayer: number;
-  nEmbd: number;
-  nHead: number;
-  nKvHead: number;
-  nHidden: number;
-  isSharedClassifier: boolean;
-  headDim: number;
   quantType: "F32" | "Q8_0";
   /** Q8_0 group length; 0 for F32. */
   groupSize: number;

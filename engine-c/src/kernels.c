@@ -368,8 +368,14 @@ static inline void dot4_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, 
 
 enum { STREAM_Q8_MAX_GROUPS = 1024 }; /* cols ≤ 65536 and group_size ≥ 64 */
 
-/* One token, rows one after another (decode), with the tile's arithmetic: Σx per group is
- * computed once for all rows and taken off each row's exact integer total. */
+/* One token (decode), rows in order, four at a time as one sequential stream: the four rows of
+ * a tile are adjacent in memory, and the prefetch runs ahead over the whole tile. Σx per group
+ * is computed once for all rows and taken off each row's exact integer total, and the four
+ * rows share each load of x and one horizontal sum per group. A row at a time, this kernel ran
+ * at about 30 GB/s per core even from L2: bound by its arithmetic, below the ~31 GB/s per core
+ * that two threads need to reach the memory bandwidth. Tiles measured ~1.5x faster from cache
+ * and ~15% faster from memory at 1 thread. Every row gets dot4_q8_zmm's integer totals and
+ * float steps, so results do not change. */
 static void stream_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, int rows,
                           int readable_rows, int cols, int gs, const int8_t *xq, const float *xs) {
     const size_t ng = (size_t)(cols / gs), total = (size_t)readable_rows * cols;
@@ -382,7 +388,34 @@ static void stream_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, int r
             sx = _mm512_dpbusd_epi32(sx, bias, _mm512_loadu_si512(xq + k));
         xsum[g] = _mm512_reduce_add_epi32(sx);
     }
-    for (int r = 0; r < rows; r++) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const size_t at = (size_t)r * cols;
+        const int8_t *w0 = wq + at, *w1 = w0 + cols, *w2 = w1 + cols, *w3 = w2 + cols;
+        const uint8_t *s0 = ws + 4 * ng * r, *s1 = s0 + 4 * ng, *s2 = s1 + 4 * ng;
+        const uint8_t *s3 = s2 + 4 * ng;
+        prefetch_ahead(ws, 4 * ng * r, 16 * ng, scale_total);
+        prefetch_ahead(wq, at, 4 * (size_t)cols, total);
+        __m128 val = _mm_setzero_ps(); /* (4) the tile's four outputs */
+        for (int g = 0, j = 0; j < cols; g++, j += gs) {
+            __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+            for (int k = j; k < j + gs; k += 64) {
+                __m512i x = _mm512_loadu_si512(xq + k);
+                a0 = _mm512_dpbusd_epi32(a0, _mm512_xor_si512(_mm512_loadu_si512(w0 + k), bias), x);
+                a1 = _mm512_dpbusd_epi32(a1, _mm512_xor_si512(_mm512_loadu_si512(w1 + k), bias), x);
+                a2 = _mm512_dpbusd_epi32(a2, _mm512_xor_si512(_mm512_loadu_si512(w2 + k), bias), x);
+                a3 = _mm512_dpbusd_epi32(a3, _mm512_xor_si512(_mm512_loadu_si512(w3 + k), bias), x);
+            }
+            __m128i isum = _mm_sub_epi32(hsum4_i32x16(a0, a1, a2, a3), _mm_set1_epi32(xsum[g]));
+            __m128 wsc = _mm_setr_ps(load_f32(s0 + 4 * (size_t)g), load_f32(s1 + 4 * (size_t)g),
+                                     load_f32(s2 + 4 * (size_t)g), load_f32(s3 + 4 * (size_t)g));
+            __m128 p = _mm_mul_ps(_mm_cvtepi32_ps(isum), wsc);
+            p = _mm_mul_ps(p, _mm_set1_ps(xs[g]));
+            val = _mm_add_ps(val, p);
+        }
+        _mm_storeu_ps(out + r, val);
+    }
+    for (; r < rows; r++) { /* the last rows % 4, one at a time */
         const size_t at = (size_t)r * cols;
         const int8_t *w = wq + at;
         const uint8_t *sr = ws + 4 * ng * r;
@@ -859,6 +892,19 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
         }
 #endif
     scores_scalar(scores, score_stride, q, n_q, kt, kt_stride, t, n_pos, head_dim, div);
+}
+
+void prefetch_rows(const void *base, size_t stride, int n_rows, size_t row_bytes) {
+#if defined(NANO_X86)
+    if (row_bytes == 0) return;
+    for (int i = 0; i < n_rows; i++) {
+        const char *row = (const char *)base + (size_t)i * stride;
+        for (size_t b = 0; b < row_bytes; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
+        _mm_prefetch(row + row_bytes - 1, _MM_HINT_T0); /* the last line of an unaligned row */
+    }
+#else
+    (void)base, (void)stride, (void)n_rows, (void)row_bytes;
+#endif
 }
 
 /* One head's mix, dimensions [d, head_dim), in plain C. */

@@ -80,6 +80,12 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
 void attention_mix(float *out, const float *att, size_t att_stride, int n_q, const float *v,
                    size_t v_stride, int n_pos, int head_dim);
 
+/* Start loading n_rows rows of row_bytes bytes, stride bytes apart, into the cache (a hint: a
+ * no-op where there is no prefetch instruction). Attention reads its cached keys and values as
+ * dozens of short rows that the hardware prefetcher does not follow; asking for all of them up
+ * front keeps many loads in flight instead of one row's at a time. */
+void prefetch_rows(const void *base, size_t stride, int n_rows, size_t row_bytes);
+
 /* ---- vector building blocks -------------------------------------------------------------- */
 
 /* a · b over n floats, in the same order as one output of matmul_f32. */

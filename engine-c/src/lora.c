@@ -19,16 +19,8 @@ int nano_lora_load_bytes(const NanoModel *base, const uint8_t *data, size_t len,
     *out = NULL;
     if (!base) return nano_fail(err, errlen, NANO_E_ARG, "no base model for the LoRA module");
     if (!data && len > 0) return nano_fail(err, errlen, NANO_E_ARG, "no LoRA module bytes");
-    if (len < HEADER_BYTES)
-        return nano_fail(err, errlen, NANO_E_FORMAT,
-                         "LoRA file is %zu bytes, shorter than the %d-byte header", len,
-                         HEADER_BYTES);
-    uint32_t magic0 = (uint32_t)read_i32(data), magic1 = (uint32_t)read_i32(data + 4);
-    if (magic0 != 0x42443453u || magic1 != 0x55524C4Du)
-        return nano_fail(err, errlen, NANO_E_FORMAT,
-                         "not a Nano LoRA file (magic is 0x%08X 0x%08X, expected 0x42443453 "
-                         "0x55524C4D)",
-                         magic0, magic1);
+    int rc = nano_check_header_magic(data, len, "LoRA", err, errlen);
+    if (rc) return rc;
     int32_t model_type = read_i32(data + 16);
     if (model_type == NANO_MODEL_TYPE_NANO)
         return nano_fail(err, errlen, NANO_E_FORMAT, "this is a model, not a LoRA module");

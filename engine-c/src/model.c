@@ -148,15 +148,8 @@ static int check_range(const char *name, int32_t v, int32_t lo, int32_t hi, char
 }
 
 static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err, size_t errlen) {
-    if (len < HEADER_BYTES)
-        return nano_fail(err, errlen, NANO_E_FORMAT,
-                         "file is %zu bytes, shorter than the %d-byte header", len, HEADER_BYTES);
-    uint32_t magic0 = (uint32_t)read_i32(d), magic1 = (uint32_t)read_i32(d + 4);
-    if (magic0 != 0x42443453u || magic1 != 0x55524C4Du)
-        return nano_fail(err, errlen, NANO_E_FORMAT,
-                         "not a Nano model file (magic is 0x%08X 0x%08X, expected 0x42443453 "
-                         "0x55524C4D)",
-                         magic0, magic1);
+    int rc = nano_check_header_magic(d, len, "model", err, errlen);
+    if (rc) return rc;
     int32_t model_type = read_i32(d + 16);
     if (model_type == NANO_MODEL_TYPE_LORA)
         return nano_fail(err, errlen, NANO_E_FORMAT, "this is a LoRA module, not a model");
@@ -185,7 +178,6 @@ static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err
         .quant_type = quant,
         .group_size = read_i32(d + 64),
     };
-    int rc;
     if ((rc = check_range("block_size", cfg->block_size, 1, MAX_BLOCK_SIZE, err, errlen)) ||
         (rc = check_range("vocab_size", cfg->vocab_size, MIN_VOCAB_SIZE, MAX_VOCAB_SIZE, err,
                           errlen)) ||

@@ -18,6 +18,25 @@
 #include <unistd.h>
 #endif
 
+/* The header is 256 bytes; its first two u32 are the magic "S4DBMLRU" (NANO-FORMAT.md §1). */
+#define NANO_HEADER_BYTES 256
+#define NANO_MAGIC0 0x42443453u
+#define NANO_MAGIC1 0x55524C4Du
+
+int nano_check_header_magic(const uint8_t *data, size_t len, const char *what, char *err,
+                            size_t errlen) {
+    if (len < NANO_HEADER_BYTES)
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "%s file is %zu bytes, shorter than the %d-byte header", what, len,
+                         NANO_HEADER_BYTES);
+    uint32_t magic0 = read_u32(data), magic1 = read_u32(data + 4);
+    if (magic0 != NANO_MAGIC0 || magic1 != NANO_MAGIC1)
+        return nano_fail(err, errlen, NANO_E_FORMAT,
+                         "not a Nano %s file (magic is 0x%08X 0x%08X, expected 0x%08X 0x%08X)",
+                         what, magic0, magic1, NANO_MAGIC0, NANO_MAGIC1);
+    return NANO_OK;
+}
+
 /* Files at least this big are read into memory advised to use huge pages. */
 #define HUGEPAGE_THRESHOLD (2u << 20)
 

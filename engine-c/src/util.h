@@ -21,6 +21,11 @@ int nano_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 #endif
     ;
 
+/* Check a file's length covers the 256-byte header and its magic reads "BD4SURLM";
+ * `what` names the expected kind in the message ("model", "LoRA"). */
+int nano_check_header_magic(const uint8_t *data, size_t len, const char *what, char *err,
+                            size_t errlen);
+
 /* Read a whole regular file into memory we own; *is_mmap says how to release it. */
 int nano_read_file(const char *path, uint8_t **data, size_t *len, int *is_mmap, char *err,
                    size_t errlen);

@@ -308,6 +308,21 @@ const QUANT_NAMES: Record<number, string> = {
   0x42: "Q4_K",
 };
 
+/** The layer shape a model and its LoRA modules share: ranges and head divisibility. */
+function validateLayerDims(d: LoraBaseDims): void {
+  checkRange("n_layer", d.nLayer, LIMITS.nLayer);
+  checkRange("n_embd", d.nEmbd, LIMITS.nEmbd);
+  checkRange("n_head", d.nHead, LIMITS.nHead);
+  checkRange("n_kv_head", d.nKvHead, LIMITS.nHead);
+  checkRange("n_hidden", d.nHidden, LIMITS.nHidden);
+  if (d.nEmbd % d.nHead !== 0) {
+    throw new NanoFormatError(`n_embd (${d.nEmbd}) is not divisible by n_head (${d.nHead})`);
+  }
+  if (d.nHead % d.nKvHead !== 0) {
+    throw new NanoFormatError(`n_head (${d.nHead}) is not divisible by n_kv_head (${d.nKvHead})`);
+  }
+}
+
 /** Throw NanoFormatError unless the quant type, config and group size satisfy §1's "Our rule". */
 export function validateConfig(c: NanoConfig, quantType: number, groupSize: number): void {
   if (quantType !== QUANT_F32 && quantType !== QUANT_Q8_0) {
@@ -319,17 +334,7 @@ export function validateConfig(c: NanoConfig, quantType: number, groupSize: numb
   }
   checkRange("block_size", c.blockSize, LIMITS.blockSize);
   checkRange("vocab_size", c.vocabSize, LIMITS.vocabSize, MIN_VOCAB_SIZE);
-  checkRange("n_layer", c.nLayer, LIMITS.nLayer);
-  checkRange("n_embd", c.nEmbd, LIMITS.nEmbd);
-  checkRange("n_head", c.nHead, LIMITS.nHead);
-  checkRange("n_kv_head", c.nKvHead, LIMITS.nHead);
-  checkRange("n_hidden", c.nHidden, LIMITS.nHidden);
-  if (c.nEmbd % c.nHead !== 0) {
-    throw new NanoFormatError(`n_embd (${c.nEmbd}) is not divisible by n_head (${c.nHead})`);
-  }
-  if (c.nHead % c.nKvHead !== 0) {
-    throw new NanoFormatError(`n_head (${c.nHead}) is not divisible by n_kv_head (${c.nKvHead})`);
-  }
+  validateLayerDims(c);
   if (c.headDim !== c.nEmbd / c.nHead) {
     throw new NanoFormatError(
       `head_dim (${c.headDim}) is not n_embd / n_head (${c.nEmbd} / ${c.nHead} = ${c.nEmbd / c.nHead})`,
@@ -862,17 +867,7 @@ export function loraFileBytes(rank: number, base: LoraBaseDims): number {
 function validateLoraDims(rank: number, alpha: number, b: LoraBaseDims): void {
   checkRange("lora_rank", rank, LIMITS.loraRank);
   checkRange("lora_alpha", alpha, LIMITS.loraAlpha);
-  checkRange("n_layer", b.nLayer, LIMITS.nLayer);
-  checkRange("n_embd", b.nEmbd, LIMITS.nEmbd);
-  checkRange("n_head", b.nHead, LIMITS.nHead);
-  checkRange("n_kv_head", b.nKvHead, LIMITS.nHead);
-  checkRange("n_hidden", b.nHidden, LIMITS.nHidden);
-  if (b.nEmbd % b.nHead !== 0) {
-    throw new NanoFormatError(`n_embd (${b.nEmbd}) is not divisible by n_head (${b.nHead})`);
-  }
-  if (b.nHead % b.nKvHead !== 0) {
-    throw new NanoFormatError(`n_head (${b.nHead}) is not divisible by n_kv_head (${b.nKvHead})`);
-  }
+  validateLayerDims(b);
 }
 
 /** Throw NanoFormatError (code "mismatch") unless the module's base dimensions match `base`. */

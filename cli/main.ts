@@ -10,6 +10,8 @@ commands:
   inspect   show a .bin file's header, config, parameter count and tokenizer
   quantize  convert an F32 .bin to Q8_0, byte-identical to the original Nano exporter
   demo      a short tour on the models at hand (what \`npm start\` runs)
+  scheme    run a Scheme program (R7RS-small): nanolm scheme FILE.scm [args…]
+  repl      an interactive Scheme REPL
 
 Run \`nanolm <command> --help\` for a command's options.`;
 
@@ -21,7 +23,22 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import("./inspect.ts")).inspectCommand,
   quantize: async () => (await import("./quantize.ts")).quantizeCommand,
   demo: async () => (await import("./demo.ts")).demoCommand,
+  scheme: async () => schemeAdapter("schemeCommand"),
+  repl: async () => schemeAdapter("replCommand"),
 };
+
+/** The Scheme commands report usage errors with their own class (they are also bundled alone). */
+async function schemeAdapter(name: "schemeCommand" | "replCommand"): Promise<Command> {
+  const mod = await import("./scheme.ts");
+  return async (argv) => {
+    try {
+      return await mod[name](argv);
+    } catch (e) {
+      if (e instanceof mod.SchemeUsageError) throw new CliError(e.message, 2);
+      throw e;
+    }
+  };
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -18,3 +18,11 @@ if (existsSync(join(root, "engine-c", "Makefile"))) {
     );
   }
 }
+
+// The Scheme CLI runs from an esbuild bundle (fast start-up); bin/nanolm also rebuilds it on demand.
+try {
+  const { buildSchemeBundle } = await import("./build-interpreter.mjs");
+  if (existsSync(join(root, "interpreter", "src", "interpreter.ts"))) await buildSchemeBundle();
+} catch (e) {
+  console.warn(`nanolm: could not bundle the Scheme CLI (${e.message}); bin/nanolm will retry.`);
+}

@@ -1,0 +1,180 @@
+// `nanolm scheme FILE.scm [args…]` runs a Scheme program; `nanolm repl` is the interactive REPL.
+// Both are also bundled into build/interpreter/scheme-cli.mjs so that start-up skips tsx
+// (see bin/nanolm and scripts/build-interpreter.mjs).
+import { existsSync, readFileSync, appendFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Interpreter } from "../interpreter/src/interpreter.ts";
+import { nodeInterpreter } from "../interpreter/src/node.ts";
+import { SchemeError, formatErrorReport } from "../interpreter/src/errors.ts";
+import { isIncompleteInput } from "../interpreter/src/reader/reader.ts";
+import { writeString } from "../interpreter/src/printer.ts";
+import { UNSPECIFIED, MultipleValues } from "../interpreter/src/values.ts";
+
+export class SchemeUsageError extends Error {}
+
+const SCHEME_USAGE = `usage: nanolm scheme [options] FILE.scm [args…]
+
+Run a Scheme program (R7RS-small). A program may start with (import …); without one every
+standard library is available. Exit status: 0, the program's (exit n), or 1 on an uncaught error
+(reported on stderr with a Scheme stack trace).
+
+options:
+  -I, --lib-path DIR   also look for libraries (import (foo bar) → DIR/foo/bar.sld) in DIR
+  --debug-bench        run with the debugger attached and a breakpoint armed on a line that never
+                       runs (what \`npm run bench:scheme\` measures)
+  -h, --help           show this help`;
+
+const REPL_USAGE = `usage: nanolm repl [options]
+
+An interactive Scheme REPL: multi-line input (a form is run once its parentheses balance),
+history in ~/.nanolm_history, errors shown with their location. Ctrl-D quits.
+
+options:
+  -I, --lib-path DIR   also look for libraries in DIR
+  -h, --help           show this help`;
+
+interface Parsed {
+  libPath: string[];
+  debugBench: boolean;
+  rest: string[];
+}
+
+/** Options come before FILE; everything after FILE belongs to the program's (command-line). */
+function parseOptions(argv: string[], usage: string, takesFile: boolean): Parsed | number {
+  const parsed: Parsed = { libPath: [], debugBench: false, rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "-h" || arg === "--help") {
+      process.stdout.write(usage + "\n");
+      return 0;
+    } else if (arg === "-I" || arg === "--lib-path") {
+      const dir = argv[++i];
+      if (dir === undefined) throw new SchemeUsageError(`${arg} needs a directory\n\n${usage}`);
+      parsed.libPath.push(resolve(dir));
+    } else if (arg === "--debug-bench" && takesFile) {
+      parsed.debugBench = true;
+    } else if (arg.startsWith("-") && arg !== "-") {
+      throw new SchemeUsageError(`unknown option '${arg}'\n\n${usage}`);
+    } else if (takesFile) {
+      parsed.rest = argv.slice(i);
+      break;
+    } else {
+      throw new SchemeUsageError(`unexpected argument '${arg}'\n\n${usage}`);
+    }
+  }
+  return parsed;
+}
+
+function consoleInterpreter(libPath: string[], commandLine: string[]): Interpreter {
+  return nodeInterpreter({
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    searchPath: libPath,
+    commandLine,
+  });
+}
+
+export async function schemeCommand(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, SCHEME_USAGE, true);
+  if (typeof parsed === "number") return parsed;
+  const [file, ...args] = parsed.rest;
+  if (file === undefined) throw new SchemeUsageError(`missing FILE.scm\n\n${SCHEME_USAGE}`);
+  if (!existsSync(file)) {
+    process.stderr.write(`nanolm: error: no such file: ${file}\n`);
+    return 1;
+  }
+  const scheme = consoleInterpreter(parsed.libPath, [file, ...args]);
+  try {
+    if (parsed.debugBench) {
+      // A breakpoint on a line no program has: every step point still pays its check.
+      scheme.runFile(file, {
+        debug: true,
+        breakpoints: [{ file: resolve(file), line: 1_000_000 }],
+      });
+    } else {
+      scheme.runFile(file);
+    }
+    return scheme.exitCode ?? 0;
+  } catch (e) {
+    scheme.flush();
+    if (e instanceof SchemeError) {
+      process.stderr.write(`error: ${formatErrorReport(e.payload)}\n`);
+      return scheme.exitCode ?? 1;
+    }
+    throw e;
+  } finally {
+    scheme.flush();
+  }
+}
+
+const HISTORY_FILE = join(homedir(), ".nanolm_history");
+
+function printValue(value: unknown): void {
+  if (value === UNSPECIFIED || value === undefined) return;
+  if (value instanceof MultipleValues) {
+    for (const v of value.values) process.stdout.write(writeString(v) + "\n");
+    return;
+  }
+  process.stdout.write(writeString(value) + "\n");
+}
+
+export async function replCommand(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, REPL_USAGE, false);
+  if (typeof parsed === "number") return parsed;
+  const scheme = consoleInterpreter(parsed.libPath, ["repl"]);
+  const interactive = process.stdin.isTTY === true;
+  let history: string[] = [];
+  if (interactive && existsSync(HISTORY_FILE)) {
+    history = readFileSync(HISTORY_FILE, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .reverse()
+      .slice(0, 1000);
+  }
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+    history,
+    historySize: 1000,
+    prompt: "> ",
+  });
+  if (interactive) process.stdout.write("NanoLM Scheme (R7RS-small). Ctrl-D to quit.\n");
+  let pending = "";
+  let lineNo = 0;
+  const prompt = () => {
+    if (interactive) {
+      rl.setPrompt(pending === "" ? "> " : "… ");
+      rl.prompt();
+    }
+  };
+  prompt();
+  for await (const line of rl) {
+    lineNo++;
+    if (interactive && line.trim() !== "") appendFileSync(HISTORY_FILE, line + "\n");
+    pending += line + "\n";
+    try {
+      const values = scheme.repl(pending, `repl:${lineNo}`);
+      pending = "";
+      scheme.flush();
+      for (const v of values) printValue(v);
+    } catch (e) {
+      if (isIncompleteInput(e)) {
+        prompt();
+        continue;
+      }
+      pending = "";
+      scheme.flush();
+      if (e instanceof SchemeError)
+        process.stdout.write(`error: ${formatErrorReport(e.payload)}\n`);
+      else throw e;
+    }
+    if (scheme.exitCode !== undefined) break;
+    prompt();
+  }
+  rl.close();
+  if (interactive) process.stdout.write("\n");
+  return scheme.exitCode ?? 0;
+}

@@ -1,0 +1,2 @@
+;; An empty program: measures start-up time only.
+(display "")

@@ -1,0 +1,849 @@
+// Core → JavaScript. Every lambda becomes one JS function `code(x, pc)`, a resumable state
+// machine over the explicit stack (see vm/machine.ts for the frame layout):
+//
+//   function fib(x, pc) {
+//     const S = x.stack, fp = x.fp; let r, f, L = -1;
+//     try { for (;;) switch (pc) {
+//       case 0: arity check        case 1: time-slice check, box assigned parameters
+//       ...  a non-tail call stores its return header and arguments above the live slots and
+//            returns to the trampoline; the callee returns to `case <resume label>:` here ...
+//     } } catch (e) { x.fp = fp; x.site = L; throw e; }   // L: the site that threw
+//   }
+//
+// Expressions that cannot call a Scheme procedure ("simple": constants, variables, lambdas and
+// inlined primitives) compile to plain JS expressions; everything else to statements whose
+// intermediate values live in stack slots, because a call returns to the trampoline and loses the
+// JS locals. Self tail calls jump to `case 1` without leaving the JS function, so loops run as
+// JS loops.
+import type { Core, GlobalCell, Lambda, Var } from "../core.ts";
+import { UNBOUND } from "../core.ts";
+import { SchemeError } from "../errors.ts";
+import { ErrorObject, Pair, Primitive, Sym, UNASSIGNED, UNSPECIFIED, type Loc } from "../values.ts";
+import {
+  Box,
+  CASE_LAMBDA,
+  Closure,
+  CodeInfo,
+  type CodeFn,
+  type Site,
+  type VarSlot,
+} from "../vm/machine.ts";
+import * as inline from "../vm/inline.ts";
+import { INLINE_RULES } from "../vm/inline.ts";
+import { analyze, type Analysis } from "./analyze.ts";
+
+export interface CompileOptions {
+  /** Add step points (debugger). */
+  debug?: boolean;
+  /** Library/prelude code: never stepped into. */
+  library?: boolean;
+  /** Variables bound outside the tree (a debugger frame's); free in the top code, boxed. */
+  outer?: Var[];
+}
+
+export interface CompiledUnit {
+  code: CodeFn;
+  info: CodeInfo;
+  /** Every procedure's info (for breakpoints). */
+  infos: CodeInfo[];
+}
+
+/** Where a value computed by `emit` goes. */
+type Dest = { k: "ret" } | { k: "slot"; i: number } | { k: "r" } | { k: "drop" };
+const RET: Dest = { k: "ret" };
+const R: Dest = { k: "r" };
+const DROP: Dest = { k: "drop" };
+const slot = (i: number): Dest => ({ k: "slot", i });
+
+type CallNode = Core & { kind: "call" };
+
+// Module-local copies: some loaders turn imported bindings into getter calls, too slow for G().
+const UNBOUND_VALUE: unknown = UNBOUND;
+const UNASSIGNED_VALUE: unknown = UNASSIGNED;
+
+function fail(message: string): never {
+  throw new SchemeError(new ErrorObject(message, []));
+}
+
+/** Runtime helpers the generated code refers to by name. */
+const HELPERS = {
+  ...inline,
+  Closure,
+  Box,
+  Pair,
+  CASE: CASE_LAMBDA,
+  UA: UNASSIGNED,
+  US: UNSPECIFIED,
+  /** Read a global. */
+  G(cell: GlobalCell): unknown {
+    const v = cell.value;
+    if (v === UNBOUND_VALUE) fail(`unbound variable: ${cell.name}`);
+    return v;
+  },
+  /** `set!` of a global. */
+  GS(cell: GlobalCell, v: unknown): unknown {
+    if (cell.value === UNBOUND_VALUE) fail(`unbound variable: ${cell.name}`);
+    if (cell.immutable) fail(`set!: cannot assign the imported variable ${cell.name}`);
+    cell.value = v;
+    return UNSPECIFIED;
+  },
+  /** Top-level `define`. */
+  GD(cell: GlobalCell, v: unknown): unknown {
+    cell.value = v;
+    return Sym.intern(cell.name);
+  },
+  /** Read a letrec variable that may not be initialized yet. */
+  CHK(v: unknown, name: string): unknown {
+    if (v === UNASSIGNED_VALUE) fail(`${name}: used before its definition`);
+    return v;
+  },
+};
+delete (HELPERS as Record<string, unknown>).INLINE_RULES;
+
+/** Compile a lambda (the top level is a lambda of no parameters) and everything inside it. */
+export function compileUnit(top: Lambda, opts: CompileOptions = {}): CompiledUnit {
+  const unit = new UnitGen(top, opts);
+  const topName = unit.lambda(top, new Set(), null, null).name;
+  const src =
+    `"use strict";\n` +
+    `const {${Object.keys(HELPERS).join(", ")}} = H;\n` +
+    unit.consts.map((_, i) => `const K${i} = K[${i}];`).join("\n") +
+    "\n" +
+    unit.functions.join("\n") +
+    `\nreturn ${topName};`;
+  const code = new Function("H", "K", src)(HELPERS, unit.consts) as CodeFn;
+  return { code, info: unit.infos[0], infos: unit.infos };
+}
+
+class UnitGen {
+  readonly consts: unknown[] = [];
+  private readonly constIndex = new Map<unknown, number>();
+  readonly functions: string[] = [];
+  readonly infos: CodeInfo[] = [];
+  readonly analysis: Analysis;
+  private simpleMemo = new Map<Core, boolean>();
+
+  constructor(
+    top: Lambda,
+    readonly opts: CompileOptions,
+  ) {
+    this.analysis = analyze(top, opts.outer);
+    if (opts.outer) this.analysis.free.set(top, opts.outer);
+  }
+
+  get stepping(): boolean {
+    return !!this.opts.debug && !this.opts.library;
+  }
+
+  constant(v: unknown): number {
+    let i = this.constIndex.get(v);
+    if (i === undefined) {
+      i = this.consts.length;
+      this.consts.push(v);
+      this.constIndex.set(v, i);
+    }
+    return i;
+  }
+
+  /** Compile a lambda; returns the JS name of its code function and its info. */
+  lambda(
+    l: Lambda,
+    needCheck: Set<Var>,
+    selfVar: Var | null,
+    selfCell: GlobalCell | null,
+  ): { name: string; info: CodeInfo } {
+    const fn = new FnGen(this, l, needCheck, selfVar, selfCell);
+    return { name: fn.generate(), info: fn.info };
+  }
+
+  /** True when n compiles to a JS expression: no Scheme call, no step point. */
+  simple(n: Core): boolean {
+    let s = this.simpleMemo.get(n);
+    if (s === undefined) {
+      s = this.computeSimple(n);
+      this.simpleMemo.set(n, s);
+    }
+    return s;
+  }
+
+  private computeSimple(n: Core): boolean {
+    if (this.stepping && hasStepPoint(n)) return false;
+    switch (n.kind) {
+      case "const":
+      case "lref":
+      case "gref":
+      case "lambda":
+      case "case-lambda":
+        return true;
+      case "lset":
+      case "gset":
+      case "gdef":
+        return this.simple(n.value);
+      case "if":
+        return this.simple(n.test) && this.simple(n.then) && this.simple(n.else);
+      case "seq":
+        return n.body.every((b) => this.simple(b));
+      case "call":
+        return inlineRule(n) !== null && n.args.every((a) => this.simple(a));
+      case "let":
+      case "letrec":
+        return n.inits.every((i) => this.simple(i)) && this.simple(n.body);
+    }
+  }
+}
+
+function hasStepPoint(n: Core): boolean {
+  if (!n.loc) return false;
+  switch (n.kind) {
+    case "call":
+    case "if":
+    case "lset":
+    case "gset":
+    case "gdef":
+    case "let":
+    case "letrec":
+      return true;
+    default:
+      return false;
+  }
+}
+
+interface Inlined {
+  helper?: string;
+  template?: string;
+  prim: Primitive;
+  fold: boolean;
+  /** Any other known primitive: call its `fn` directly (primitives never call back into Scheme). */
+  direct?: boolean;
+}
+
+/** How to inline this call, or null when it is an ordinary call. */
+function inlineRule(n: CallNode): Inlined | null {
+  const fn = n.fn;
+  if (fn.kind !== "gref" || !fn.cell.immutable || !(fn.cell.value instanceof Primitive))
+    return null;
+  const prim = fn.cell.value;
+  const argc = n.args.length;
+  const rule = INLINE_RULES[prim.name ?? ""];
+  if (rule && argc === rule.arity) return { ...rule, prim, fold: false };
+  const foldable = prim.name === "+" || prim.name === "*" || prim.name === "-";
+  if (rule && foldable && argc > 2) return { ...rule, prim, fold: true };
+  const arityOk = argc >= prim.minArgs && (prim.maxArgs < 0 || argc <= prim.maxArgs);
+  return arityOk ? { prim, fold: false, direct: true } : null;
+}
+
+function jsLiteral(v: unknown): string | null {
+  if (v === true) return "true";
+  if (v === false) return "false";
+  if (v === null) return "null";
+  if (typeof v === "number" && Number.isFinite(v) && !Object.is(v, -0)) return String(v);
+  return null;
+}
+
+function jsIdent(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_$]/g, "_");
+  return /^[0-9]/.test(s) ? "_" + s : s;
+}
+
+let functionCounter = 0;
+
+/** Generates the code function of one lambda. */
+class FnGen {
+  readonly info: CodeInfo;
+  private out: string[] = [];
+  private nextLabel = 2;
+  private depth: number;
+  private maxDepth: number;
+  private slots = new Map<Var, number>();
+  private freeIdx = new Map<Var, number>();
+  private scope: VarSlot[] = [];
+  private sites: Site[] = [];
+  private labelSite: number[] = [];
+  private readonly free: Var[];
+  /** Loop mode: variables held in JS locals (the function never leaves its main loop). */
+  private locals: Map<Var, string> | null = null;
+  private readonly isTop: boolean;
+  private declared: string[] = [];
+
+  constructor(
+    private unit: UnitGen,
+    private l: Lambda,
+    private needCheck: Set<Var>,
+    private selfVar: Var | null,
+    private selfCell: GlobalCell | null,
+  ) {
+    this.free = unit.analysis.free.get(l) ?? [];
+    this.free.forEach((v, i) => {
+      this.freeIdx.set(v, i);
+      this.scope.push({ v, free: true, index: i, boxed: this.boxed(v) });
+    });
+    l.params.forEach((v, i) => this.bindSlot(v, i + 1));
+    if (l.rest) this.bindSlot(l.rest, l.params.length + 1);
+    this.depth = this.maxDepth = l.params.length + (l.rest ? 2 : 1);
+    this.isTop = unit.infos.length === 0;
+    this.info = new CodeInfo(l.name ?? (this.isTop ? "<top>" : "<lambda>"), 0);
+    this.info.library = !!unit.opts.library;
+    this.info.params = l.params.length;
+    this.info.hasRest = l.rest !== null;
+    unit.infos.push(this.info);
+  }
+
+  private boxed(v: Var): boolean {
+    return this.unit.analysis.boxed.has(v);
+  }
+
+  private bindSlot(v: Var, i: number): void {
+    this.slots.set(v, i);
+    this.scope.push({ v, free: false, index: i, boxed: this.boxed(v) });
+  }
+  /** Bind a let/letrec variable to slot i, or to a JS local in loop mode; returns its place. */
+  private bindVar(v: Var, i: number): string {
+    if (this.locals) {
+      const name = `v${v.id}`;
+      this.locals.set(v, name);
+      this.declared.push(name);
+      this.scope.push({ v, free: false, index: i, boxed: this.boxed(v) });
+      return name;
+    }
+    this.bindSlot(v, i);
+    return `S[fp + ${i}]`;
+  }
+  private unbind(vars: Var[]): void {
+    for (const v of vars) {
+      this.slots.delete(v);
+      this.locals?.delete(v);
+    }
+    this.scope.length -= vars.length;
+  }
+
+  private line(s: string): void {
+    this.out.push(s);
+  }
+  private label(): number {
+    return this.nextLabel++;
+  }
+  private site(loc: Loc | undefined, step = false): number {
+    this.sites.push({ loc: loc ?? null, scope: [...this.scope], step });
+    return this.sites.length - 1;
+  }
+  private use(d: number): void {
+    if (d > this.maxDepth) this.maxDepth = d;
+  }
+  private k(v: unknown): string {
+    return `K${this.unit.constant(v)}`;
+  }
+
+  generate(): string {
+    const l = this.l;
+    const n = l.params.length;
+    this.line(`case 0:`);
+    if (l.rest) {
+      this.line(`if (x.argc < ${n}) x.arityFail(fp, ${n}, true);`);
+      this.line(`S[fp + ${n + 1}] = x.restList(fp, ${n});`);
+    } else {
+      this.line(`if (x.argc !== ${n}) x.arityFail(fp, ${n}, false);`);
+    }
+    this.line(`case 1:`);
+    const all = l.rest ? [...l.params, l.rest] : l.params;
+    if (this.loopable()) {
+      this.emitLoop();
+    } else {
+      this.line(`if (--x.ticks < 0 || fp > x.limit) { x.pc = 1; x.tick(); return; }`);
+      all.forEach((v, i) => {
+        if (this.boxed(v)) this.line(`S[fp + ${i + 1}] = new Box(S[fp + ${i + 1}]);`);
+      });
+      // The top level keeps its frame for its last call, so stack traces end with `<top>`.
+      if (this.isTop) {
+        this.emit(l.body, R);
+        this.assign(RET, "r");
+      } else this.emit(l.body, RET);
+    }
+    this.info.frameSize = this.maxDepth + 1;
+    this.info.sites = this.sites;
+    this.info.labelSite = this.labelSite;
+    this.info.bp = new Uint8Array(this.sites.length);
+    const name = `${jsIdent(this.info.name)}_${++functionCounter}`;
+    const head =
+      `const S = x.stack, fp = x.fp` +
+      (this.free.length ? `, F = S[fp].free` : "") +
+      (this.unit.stepping ? `, B = S[fp].info.bp` : "") +
+      `;\nlet r, f, L = -1` +
+      this.declared.map((d) => `, ${d}`).join("") +
+      `;`;
+    this.unit.functions.push(
+      `const ${name} = function ${name}(x, pc) {\n${head}\ntry { for (;;) switch (pc) {\n` +
+        this.out.join("\n") +
+        `\ndefault: throw new Error("bad pc " + pc);\n} } catch (e) { x.fp = fp; x.site = L; throw e; }\n};`,
+    );
+    return name;
+  }
+
+  // ───────────── loop mode ─────────────
+  //
+  // A procedure whose body only calls Scheme procedures in tail position (everything else being
+  // simple) and calls itself in a loop runs as one JS loop with its parameters and let-variables
+  // in JS locals: no stack traffic (and no boxing of flonums into the stack array) per iteration.
+
+  private loopable(): boolean {
+    const l = this.l;
+    if (this.unit.stepping || l.rest || l.params.some((v) => this.boxed(v))) return false;
+    return this.tailOnly(l.body) && this.hasSelfTailCall(l.body);
+  }
+
+  /** Every call that is not simple is in tail position with simple operator and operands. */
+  private tailOnly(n: Core): boolean {
+    if (this.simple(n)) return true;
+    switch (n.kind) {
+      case "if":
+        return this.simple(n.test) && this.tailOnly(n.then) && this.tailOnly(n.else);
+      case "seq":
+        return n.body.every((b, i) =>
+          i === n.body.length - 1 ? this.tailOnly(b) : this.simple(b),
+        );
+      case "let":
+      case "letrec":
+        return n.inits.every((i) => this.simple(i)) && this.tailOnly(n.body);
+      case "call":
+        return this.simple(n.fn) && n.args.every((a) => this.simple(a));
+      default:
+        return false;
+    }
+  }
+
+  private hasSelfTailCall(n: Core): boolean {
+    switch (n.kind) {
+      case "if":
+        return this.hasSelfTailCall(n.then) || this.hasSelfTailCall(n.else);
+      case "seq":
+        return this.hasSelfTailCall(n.body[n.body.length - 1]);
+      case "let":
+      case "letrec":
+        return this.hasSelfTailCall(n.body);
+      case "call":
+        return this.isSelfCall(n);
+      default:
+        return false;
+    }
+  }
+
+  private emitLoop(): void {
+    const params = this.l.params;
+    this.locals = new Map(params.map((v, i) => [v, `p${i + 1}`]));
+    const load = params.map((_, i) => `p${i + 1} = S[fp + ${i + 1}]`);
+    const save = params.map((_, i) => `S[fp + ${i + 1}] = p${i + 1};`).join(" ");
+    this.line(`{ ${load.length ? `let ${load.join(", ")};` : ""} for (;;) {`);
+    this.line(`if (--x.ticks < 0 || fp > x.limit) { ${save} x.pc = 1; x.tick(); return; }`);
+    this.loopTail(this.l.body);
+    this.line(`} }`);
+  }
+
+  /** Statements for n in tail position of a loop-mode body. */
+  private loopTail(n: Core): void {
+    if (this.simple(n)) return this.assign(RET, this.value(n));
+    switch (n.kind) {
+      case "if":
+        this.line(`if (${this.value(n.test)} !== false) {`);
+        this.loopTail(n.then);
+        this.line(`} else {`);
+        this.loopTail(n.else);
+        this.line(`}`);
+        return;
+      case "seq":
+        n.body.forEach((b, i) =>
+          i === n.body.length - 1 ? this.loopTail(b) : this.line(`${this.value(b)};`),
+        );
+        return;
+      case "let": {
+        const base = this.depth;
+        const inits = n.inits.map((init, i) => {
+          this.depth = base + i;
+          return this.value(init);
+        });
+        this.depth = base;
+        n.vars.forEach((v, i) => {
+          const place = this.bindVar(v, base + i);
+          this.line(`${place} = ${this.boxed(v) ? `new Box(${inits[i]})` : inits[i]};`);
+        });
+        this.loopTail(n.body);
+        this.unbind(n.vars);
+        return;
+      }
+      case "letrec": {
+        n.vars.forEach((v, i) =>
+          this.line(
+            `${this.bindVar(v, this.depth + i)} = ${this.boxed(v) ? "new Box(UA)" : "UA"};`,
+          ),
+        );
+        for (const v of n.vars) this.needCheck.add(v);
+        n.inits.forEach((init, i) =>
+          this.line(`${this.place(n.vars[i])} = ${this.initValue(init, n.vars[i])};`),
+        );
+        for (const v of n.vars) this.needCheck.delete(v);
+        this.loopTail(n.body);
+        this.unbind(n.vars);
+        return;
+      }
+      case "call": {
+        const fExpr = this.value(n.fn);
+        const args = n.args.map((a) => this.value(a));
+        this.use(this.depth + 3 + args.length);
+        this.line(`L = ${this.site(n.loc)};`);
+        return this.emitTailCall(n, fExpr, args, this.depth);
+      }
+      default:
+        return this.assign(RET, this.value(n));
+    }
+  }
+
+  // ───────────── variables ─────────────
+
+  private raw(v: Var): string {
+    const local = this.locals?.get(v);
+    if (local !== undefined) return local;
+    const s = this.slots.get(v);
+    if (s !== undefined) return `S[fp + ${s}]`;
+    const i = this.freeIdx.get(v);
+    if (i !== undefined) return `F[${i}]`;
+    throw new Error(`compiler: variable ${v.name} not in scope`);
+  }
+  private place(v: Var): string {
+    return this.boxed(v) ? `${this.raw(v)}.v` : this.raw(v);
+  }
+  private ref(v: Var): string {
+    const place = this.place(v);
+    return this.needCheck.has(v) ? `CHK(${place}, ${JSON.stringify(v.name)})` : place;
+  }
+  private gref(cell: GlobalCell): string {
+    if (cell.immutable && cell.value !== UNBOUND) return this.k(cell.value);
+    return `G(${this.k(cell)})`;
+  }
+
+  // ───────────── expressions ─────────────
+
+  private simple(n: Core): boolean {
+    return this.unit.simple(n);
+  }
+
+  /** The JS expression of a simple node. */
+  private value(n: Core): string {
+    switch (n.kind) {
+      case "const":
+        return jsLiteral(n.value) ?? this.k(n.value);
+      case "lref":
+        return this.ref(n.v);
+      case "gref":
+        return this.gref(n.cell);
+      case "lset":
+        return `(${this.place(n.v)} = ${this.value(n.value)}, US)`;
+      case "gset":
+        return `GS(${this.k(n.cell)}, ${this.value(n.value)})`;
+      case "gdef":
+        return `GD(${this.k(n.cell)}, ${
+          n.value.kind === "lambda" ? this.closure(n.value, null, n.cell) : this.value(n.value)
+        })`;
+      case "if":
+        return `(${this.value(n.test)} !== false ? ${this.value(n.then)} : ${this.value(n.else)})`;
+      case "seq":
+        return `(${n.body.map((b) => this.value(b)).join(", ")})`;
+      case "lambda":
+        return this.closure(n, null, null);
+      case "case-lambda":
+        return this.caseClosure(n);
+      case "call":
+        return this.inlineCall(
+          n,
+          n.args.map((a) => this.value(a)),
+        );
+      case "let":
+        return this.letValue(n);
+      case "letrec":
+        return this.letrecValue(n);
+    }
+  }
+
+  private letValue(n: Core & { kind: "let" }): string {
+    const base = this.depth;
+    const inits = n.inits.map((init, i) => {
+      this.depth = base + i;
+      const v = this.value(init);
+      return this.boxed(n.vars[i]) ? `new Box(${v})` : v;
+    });
+    this.depth = base + n.vars.length;
+    this.use(this.depth);
+    const parts = n.vars.map((v, i) => `${this.bindVar(v, base + i)} = ${inits[i]}`);
+    parts.push(this.value(n.body));
+    this.unbind(n.vars);
+    this.depth = base;
+    return `(${parts.join(", ")})`;
+  }
+
+  private letrecValue(n: Core & { kind: "letrec" }): string {
+    const base = this.depth;
+    this.depth = base + n.vars.length;
+    this.use(this.depth);
+    const parts = n.vars.map(
+      (v, i) => `${this.bindVar(v, base + i)} = ${this.boxed(v) ? "new Box(UA)" : "UA"}`,
+    );
+    for (const v of n.vars) this.needCheck.add(v);
+    n.inits.forEach((init, i) => {
+      parts.push(`${this.place(n.vars[i])} = ${this.initValue(init, n.vars[i])}`);
+    });
+    for (const v of n.vars) this.needCheck.delete(v);
+    parts.push(this.value(n.body));
+    this.unbind(n.vars);
+    this.depth = base;
+    return `(${parts.join(", ")})`;
+  }
+
+  /** A letrec init: a lambda knows it is bound to v (for self tail calls). */
+  private initValue(init: Core, v: Var): string {
+    return init.kind === "lambda" && !this.unit.analysis.assigned.has(v)
+      ? this.closure(init, v, null)
+      : this.value(init);
+  }
+
+  private closure(l: Lambda, selfVar: Var | null, selfCell: GlobalCell | null): string {
+    const { name, info } = this.unit.lambda(l, new Set(this.needCheck), selfVar, selfCell);
+    const free = (this.unit.analysis.free.get(l) ?? []).map((v) => this.raw(v));
+    return `new Closure(${name}, ${this.k(info)}, [${free.join(", ")}])`;
+  }
+
+  private caseClosure(n: Core & { kind: "case-lambda" }): string {
+    const clauses = n.clauses.map((c) =>
+      this.closure(c.name === null && n.name ? { ...c, name: n.name } : c, null, null),
+    );
+    const info = new CodeInfo(n.name ?? "<case-lambda>", 4);
+    return `new Closure(CASE, ${this.k(info)}, [${clauses.join(", ")}])`;
+  }
+
+  private inlineCall(n: CallNode, args: string[]): string {
+    const rule = inlineRule(n)!;
+    if (rule.direct)
+      return `(L = ${this.site(n.loc)}, ${this.k(rule.prim)}.fn(${args.join(", ")}))`;
+    if (rule.template) return rule.template.replace(/\$(\d)/g, (_, i: string) => args[+i]);
+    const p = this.k(rule.prim);
+    let e: string;
+    if (rule.fold) {
+      e = args[0];
+      for (let i = 1; i < args.length; i++) e = `${rule.helper}(${e}, ${args[i]}, ${p})`;
+    } else e = `${rule.helper}(${args.join(", ")}, ${p})`;
+    return `(L = ${this.site(n.loc)}, ${e})`;
+  }
+
+  // ───────────── statements ─────────────
+
+  private assign(dest: Dest, e: string): void {
+    switch (dest.k) {
+      case "ret":
+        return this.line(`x.val = ${e}; x.pc = S[fp - 2]; x.fp = S[fp - 1]; return;`);
+      case "slot":
+        return this.line(`S[fp + ${dest.i}] = ${e};`);
+      case "r":
+        return this.line(`r = ${e};`);
+      case "drop":
+        return this.line(`${e};`);
+    }
+  }
+
+  private stepPoint(n: Core): void {
+    if (!this.unit.stepping || !hasStepPoint(n)) return;
+    const s = this.site(n.loc, true);
+    const resume = this.label();
+    this.line(
+      `L = ${s}; if ((x.dbg !== 0 || B[${s}] !== 0) && x.atStep(fp, ${s})) { x.pc = ${resume}; return; }`,
+    );
+    this.line(`case ${resume}:`);
+  }
+
+  /** Compile n so that its value ends up in dest. */
+  private emit(n: Core, dest: Dest): void {
+    if (this.simple(n)) return this.assign(dest, this.value(n));
+    this.stepPoint(n);
+    switch (n.kind) {
+      case "lset":
+        this.emit(n.value, R);
+        this.line(`${this.place(n.v)} = r;`);
+        return this.assign(dest, "US");
+      case "gset":
+        this.emit(n.value, R);
+        return this.assign(dest, `GS(${this.k(n.cell)}, r)`);
+      case "gdef":
+        if (n.value.kind === "lambda") this.line(`r = ${this.closure(n.value, null, n.cell)};`);
+        else this.emit(n.value, R);
+        return this.assign(dest, `GD(${this.k(n.cell)}, r)`);
+      case "if":
+        return this.emitIf(n, dest);
+      case "seq":
+        n.body.forEach((b, i) => this.emit(b, i === n.body.length - 1 ? dest : DROP));
+        return;
+      case "let":
+        return this.emitLet(n, dest);
+      case "letrec":
+        return this.emitLetrec(n, dest);
+      case "call":
+        return inlineRule(n) ? this.emitInline(n, dest) : this.emitCall(n, dest);
+      default:
+        return this.assign(dest, this.value(n));
+    }
+  }
+
+  private emitIf(n: Core & { kind: "if" }, dest: Dest): void {
+    const elseLabel = this.label();
+    const endLabel = this.label();
+    if (this.simple(n.test)) {
+      this.line(`if (${this.value(n.test)} === false) { pc = ${elseLabel}; continue; }`);
+    } else {
+      this.emit(n.test, R);
+      this.line(`if (r === false) { pc = ${elseLabel}; continue; }`);
+    }
+    this.emit(n.then, dest);
+    this.line(`pc = ${endLabel}; continue;`);
+    this.line(`case ${elseLabel}:`);
+    this.emit(n.else, dest);
+    this.line(`case ${endLabel}:`);
+  }
+
+  private emitLet(n: Core & { kind: "let" }, dest: Dest): void {
+    const base = this.depth;
+    n.inits.forEach((init, i) => {
+      this.depth = base + i;
+      this.use(this.depth + 1);
+      this.emit(init, slot(base + i));
+    });
+    this.depth = base + n.vars.length;
+    this.use(this.depth);
+    n.vars.forEach((v, i) => {
+      if (this.boxed(v)) this.line(`S[fp + ${base + i}] = new Box(S[fp + ${base + i}]);`);
+      this.bindSlot(v, base + i);
+    });
+    this.emit(n.body, dest);
+    this.unbind(n.vars);
+    this.depth = base;
+  }
+
+  private emitLetrec(n: Core & { kind: "letrec" }, dest: Dest): void {
+    const base = this.depth;
+    this.depth = base + n.vars.length;
+    this.use(this.depth);
+    n.vars.forEach((v, i) => {
+      this.line(`S[fp + ${base + i}] = ${this.boxed(v) ? "new Box(UA)" : "UA"};`);
+      this.bindSlot(v, base + i);
+    });
+    for (const v of n.vars) this.needCheck.add(v);
+    n.inits.forEach((init, i) => {
+      const v = n.vars[i];
+      if (this.simple(init)) {
+        this.line(`${this.place(v)} = ${this.initValue(init, v)};`);
+      } else {
+        this.emit(init, R);
+        this.line(`${this.place(v)} = r;`);
+      }
+    });
+    for (const v of n.vars) this.needCheck.delete(v);
+    this.emit(n.body, dest);
+    this.unbind(n.vars);
+    this.depth = base;
+  }
+
+  /** An inlined primitive whose arguments include calls: arguments go to slots first. */
+  private emitInline(n: CallNode, dest: Dest): void {
+    const base = this.depth;
+    const lastComplex = n.args.findLastIndex((a) => !this.simple(a));
+    const args = n.args.map((a, i) => {
+      if (i > lastComplex || this.stable(a)) return this.value(a);
+      this.depth = base + i;
+      this.use(this.depth + 1);
+      if (i === lastComplex) {
+        // The last call's result is used at once: no need to save it in a slot.
+        this.emit(a, R);
+        return "r";
+      }
+      this.emit(a, slot(base + i));
+      return `S[fp + ${base + i}]`;
+    });
+    this.depth = base;
+    this.assign(dest, this.inlineCall(n, args));
+  }
+
+  /** Evaluating a stable node later gives the same value: no need to save it across calls. */
+  private stable(n: Core): boolean {
+    return (
+      n.kind === "const" ||
+      (n.kind === "lref" && !this.boxed(n.v) && !this.needCheck.has(n.v)) ||
+      (n.kind === "gref" && n.cell.immutable && n.cell.value !== UNBOUND)
+    );
+  }
+
+  private isSelfCall(n: CallNode): boolean {
+    const fn = n.fn;
+    const l = this.l;
+    if (l.rest || n.args.length !== l.params.length) return false;
+    if (fn.kind === "lref") return fn.v === this.selfVar;
+    return fn.kind === "gref" && fn.cell === this.selfCell && !fn.cell.immutable;
+  }
+
+  private emitCall(n: CallNode, dest: Dest): void {
+    const argc = n.args.length;
+    const base = this.depth;
+    this.use(base + 3 + argc);
+    let fExpr: string;
+    let argExprs: string[];
+    if (this.simple(n.fn) && n.args.every((a) => this.simple(a))) {
+      fExpr = this.value(n.fn);
+      argExprs = n.args.map((a) => this.value(a));
+    } else {
+      this.depth = base + 2;
+      this.emit(n.fn, slot(base + 2));
+      n.args.forEach((a, i) => {
+        this.depth = base + 3 + i;
+        this.emit(a, slot(base + 3 + i));
+      });
+      this.depth = base;
+      fExpr = `S[fp + ${base + 2}]`;
+      argExprs = n.args.map((_, i) => `S[fp + ${base + 3 + i}]`);
+    }
+    const s = this.site(n.loc);
+    this.line(`L = ${s};`);
+    if (dest === RET) return this.emitTailCall(n, fExpr, argExprs, base);
+    const resume = this.label();
+    this.labelSite[resume] = s;
+    const at = `fp + ${base}`;
+    this.line(`f = ${fExpr};`);
+    argExprs.forEach((a, i) => {
+      if (a !== `S[fp + ${base + 3 + i}]`) this.line(`S[${at} + ${3 + i}] = ${a};`);
+    });
+    this.line(`S[${at}] = ${resume}; S[${at} + 1] = fp;`);
+    this.line(
+      `if (f instanceof Closure) { S[${at} + 2] = f; x.fp = ${at} + 2; x.argc = ${argc}; x.pc = 0; return; }`,
+    );
+    this.line(`x.val = x.applyPrimitive(f, ${at} + 3, ${argc});`);
+    this.line(`case ${resume}:`);
+    this.assign(dest, "x.val");
+  }
+
+  /** Replace this frame by the callee's; a call to this very procedure is a jump. */
+  private emitTailCall(n: CallNode, fExpr: string, argExprs: string[], base: number): void {
+    const argc = argExprs.length;
+    const decls = argExprs.map((a, i) => `a${i} = ${a}`);
+    const moves = argExprs.map((_, i) => `S[fp + ${i + 1}] = a${i};`).join(" ");
+    const jump = this.locals
+      ? `${argExprs.map((_, i) => `p${i + 1} = a${i};`).join(" ")} continue;`
+      : `${moves} pc = 1; continue;`;
+    const self = this.isSelfCall(n);
+    if (self && n.fn.kind === "lref") {
+      this.line(decls.length ? `{ const ${decls.join(", ")}; ${jump} }` : `{ ${jump} }`);
+      return;
+    }
+    // A primitive gets its arguments above this frame, which stays intact for error traces.
+    const at = base + 3;
+    const primArgs = argExprs
+      .map((a, i) => (a === `S[fp + ${at + i}]` ? "" : `S[fp + ${at + i}] = a${i};`))
+      .join(" ");
+    this.line(
+      `{ const ${[`fn = ${fExpr}`, ...decls].join(", ")}; ` +
+        (self ? `if (fn === S[fp]) { ${jump} } ` : "") +
+        `if (fn instanceof Closure) { S[fp] = fn; ${moves} x.argc = ${argc}; x.pc = 0; return; } ` +
+        `${primArgs} x.val = x.applyPrimitive(fn, fp + ${at}, ${argc}); x.pc = S[fp - 2]; x.fp = S[fp - 1]; return; }`,
+    );
+  }
+}

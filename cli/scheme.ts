@@ -4,7 +4,6 @@
 import { existsSync, readFileSync, appendFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import type { Interpreter } from "../interpreter/src/interpreter.ts";
 import { nodeInterpreter } from "../interpreter/src/node.ts";
 import { SchemeError, formatErrorReport } from "../interpreter/src/errors.ts";
@@ -67,7 +66,10 @@ function parseOptions(argv: string[], usage: string, takesFile: boolean): Parsed
   return parsed;
 }
 
-function consoleInterpreter(libPath: string[], commandLine: string[]): Interpreter {
+/** Makes the interpreter a command runs; a start-up snapshot passes one that reuses its own. */
+export type InterpreterFactory = (libPath: string[], commandLine: string[]) => Interpreter;
+
+export function consoleInterpreter(libPath: string[], commandLine: string[]): Interpreter {
   return nodeInterpreter({
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
@@ -76,7 +78,10 @@ function consoleInterpreter(libPath: string[], commandLine: string[]): Interpret
   });
 }
 
-export async function schemeCommand(argv: string[]): Promise<number> {
+export async function schemeCommand(
+  argv: string[],
+  makeInterpreter: InterpreterFactory = consoleInterpreter,
+): Promise<number> {
   const parsed = parseOptions(argv, SCHEME_USAGE, true);
   if (typeof parsed === "number") return parsed;
   const [file, ...args] = parsed.rest;
@@ -85,7 +90,7 @@ export async function schemeCommand(argv: string[]): Promise<number> {
     process.stderr.write(`nanolm: error: no such file: ${file}\n`);
     return 1;
   }
-  const scheme = consoleInterpreter(parsed.libPath, [file, ...args]);
+  const scheme = makeInterpreter(parsed.libPath, [file, ...args]);
   try {
     if (parsed.debugBench) {
       // A breakpoint on a line no program has: every step point still pays its check.
@@ -120,10 +125,16 @@ function printValue(value: unknown): void {
   process.stdout.write(writeString(value) + "\n");
 }
 
-export async function replCommand(argv: string[]): Promise<number> {
+export async function replCommand(
+  argv: string[],
+  makeInterpreter: InterpreterFactory = consoleInterpreter,
+): Promise<number> {
   const parsed = parseOptions(argv, REPL_USAGE, false);
   if (typeof parsed === "number") return parsed;
-  const scheme = consoleInterpreter(parsed.libPath, ["repl"]);
+  const scheme = makeInterpreter(parsed.libPath, ["repl"]);
+  // Loaded here, not at the top: the start-up snapshot must not contain readline's state (and
+  // a snapshot cannot use dynamic import()).
+  const { createInterface } = process.getBuiltinModule("node:readline");
   const interactive = process.stdin.isTTY === true;
   let history: string[] = [];
   if (interactive && existsSync(HISTORY_FILE)) {

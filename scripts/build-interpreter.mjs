@@ -1,18 +1,18 @@
-// Bundles the Scheme CLI (cli/scheme-main.ts and the interpreter) into one ES module with esbuild,
-// so `nanolm scheme` starts without compiling TypeScript on the fly. bin/nanolm calls
-// `ensureSchemeBundle()` and rebuilds when any source is newer than the bundle.
-import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
+// Builds the Scheme CLI's start-up snapshot: esbuild bundles cli/scheme-snapshot.ts (and the whole
+// interpreter) into one CommonJS file, then `node --build-snapshot` runs it — building the
+// interpreter and compiling the prelude — and saves the heap to build/interpreter/scheme.blob.
+// bin/nanolm starts `scheme` and `repl` from that blob. Run by postinstall, by `npm run
+// build:scheme`, and by bin/nanolm.mjs whenever a source is newer than the blob.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "build", "interpreter");
-export const schemeBundle = join(outDir, "scheme-cli.mjs");
-const sources = [
-  join(root, "interpreter", "src"),
-  join(root, "cli", "scheme.ts"),
-  join(root, "cli", "scheme-main.ts"),
-];
+export const schemeBlob = join(outDir, "scheme.blob");
+const bundle = join(outDir, "scheme-snapshot.cjs");
+const sources = [join(root, "interpreter", "src"), join(root, "cli")];
 
 function newestMtime(path) {
   const st = statSync(path);
@@ -22,42 +22,43 @@ function newestMtime(path) {
   return newest;
 }
 
-export async function buildSchemeBundle() {
-  // Imported only when a rebuild is needed: it is the slowest part of start-up otherwise.
+export async function buildSchemeSnapshot() {
   const { buildSync } = await import("esbuild");
+  mkdirSync(outDir, { recursive: true });
   buildSync({
-    entryPoints: [join(root, "cli", "scheme-main.ts")],
-    outfile: schemeBundle,
+    entryPoints: [join(root, "cli", "scheme-snapshot.ts")],
+    outfile: bundle,
     bundle: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
-    sourcemap: "linked",
     logLevel: "error",
-    // Some dependencies (chevrotain's lodash) expect require() to exist in an ES module.
-    banner: {
-      js: "import { createRequire as __nanolmRequire } from 'node:module'; const require = __nanolmRequire(import.meta.url);",
+    define: {
+      __NANOLM_ROOT__: JSON.stringify(root),
+      // The prelude is read (at snapshot-build time) relative to interpreter/src/node.ts.
+      "import.meta.url": JSON.stringify(
+        "file://" + join(root, "interpreter", "src", "node.ts").replaceAll("\\", "/"),
+      ),
     },
   });
-  // The prelude (Scheme sources) is read at start-up relative to the module's URL.
-  cpSync(
-    join(root, "interpreter", "src", "runtime", "prelude"),
-    join(outDir, "runtime", "prelude"),
-    {
-      recursive: true,
-    },
-  );
+  // Build into a temporary name and rename, so a concurrent run never sees half a blob.
+  const tmp = `${schemeBlob}.${process.pid}.tmp`;
+  const r = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", bundle], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`node --build-snapshot failed (status ${r.status})`);
+  renameSync(tmp, schemeBlob);
 }
 
-/** Rebuild the bundle if it is missing or older than any of its sources; return its path. */
-export async function ensureSchemeBundle() {
-  const built = existsSync(schemeBundle) ? statSync(schemeBundle).mtimeMs : -1;
+/** Rebuild the snapshot if it is missing or older than any source; return its path. */
+export async function ensureSchemeSnapshot() {
+  const built = existsSync(schemeBlob) ? statSync(schemeBlob).mtimeMs : -1;
   if (built < 0 || sources.some((s) => existsSync(s) && newestMtime(s) > built))
-    await buildSchemeBundle();
-  return schemeBundle;
+    await buildSchemeSnapshot();
+  return schemeBlob;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await buildSchemeBundle();
-  console.log(`built ${schemeBundle}`);
+  await buildSchemeSnapshot();
+  console.log(`built ${schemeBlob}`);
 }

@@ -19,10 +19,13 @@ if (existsSync(join(root, "engine-c", "Makefile"))) {
   }
 }
 
-// The Scheme CLI runs from an esbuild bundle (fast start-up); bin/nanolm also rebuilds it on demand.
+// `nanolm scheme` and `nanolm repl` start from a V8 snapshot of a ready interpreter; bin/nanolm
+// also rebuilds it on demand, so a failure here is not fatal.
 try {
-  const { buildSchemeBundle } = await import("./build-interpreter.mjs");
-  if (existsSync(join(root, "interpreter", "src", "interpreter.ts"))) await buildSchemeBundle();
+  const { buildSchemeSnapshot } = await import("./build-interpreter.mjs");
+  if (existsSync(join(root, "interpreter", "src", "interpreter.ts"))) await buildSchemeSnapshot();
 } catch (e) {
-  console.warn(`nanolm: could not bundle the Scheme CLI (${e.message}); bin/nanolm will retry.`);
+  console.warn(
+    `nanolm: could not build the Scheme start-up snapshot (${e.message}); bin/nanolm will retry.`,
+  );
 }

@@ -145,6 +145,7 @@ function parseArgs(argv: string[]): { runs: number; only: Set<string> | null } {
 }
 
 const seconds = (x: number | null | undefined): string => (x == null ? "–" : x.toFixed(3));
+const times = (x: number | null): string => (x == null ? "–" : `${x.toFixed(1)}×`);
 const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
   a == null || b == null || b === 0 ? null : a / b;
 
@@ -199,7 +200,9 @@ function printTable(results: Record<string, Record<string, unknown>>): void {
     "benchmark",
     "NanoLM s",
     "target s",
+    "met",
     "NanoLM+dbg s",
+    "dbg/plain",
     "Guile s",
     "Chez s",
     "chibi s",
@@ -210,12 +213,14 @@ function printTable(results: Record<string, Record<string, unknown>>): void {
     name,
     seconds(r.nanolm as number),
     seconds(r.target as number),
+    r.meetsTarget == null ? "–" : r.meetsTarget ? "yes" : "NO",
     seconds(r.nanolmDebug as number),
+    times(r.debugOverPlain as number | null),
     seconds(r.guile as number),
     seconds(r.chez as number),
     seconds(r.chibi as number),
-    r.nanolmOverGuile == null ? "–" : `${(r.nanolmOverGuile as number).toFixed(1)}×`,
-    r.nanolmOverChez == null ? "–" : `${(r.nanolmOverChez as number).toFixed(1)}×`,
+    times(r.nanolmOverGuile as number | null),
+    times(r.nanolmOverChez as number | null),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>

@@ -10,6 +10,7 @@ import { STANDARD_LIBRARIES } from "./runtime/libraries.ts";
 import { setConsoleSinks, flushConsole, setHost as setPortHost } from "./runtime/ports.ts";
 import { setCommandLine } from "./runtime/system.ts";
 import { GlobalCell, type Core } from "./core.ts";
+import { DebugSession } from "./debugger.ts";
 import { SchemeError } from "./errors.ts";
 import { ErrorObject, Primitive, type Loc } from "./values.ts";
 
@@ -68,11 +69,14 @@ export class Interpreter {
   readonly vm: VM;
   private readonly host: HostFs;
   private readonly replEnv: Environment;
+  /** Shared with the expander, so `configure` can extend it after construction. */
+  private readonly searchPath: string[];
   /** Set when the program called `(exit n)`: the process exit status it asked for. */
   exitCode: number | undefined;
 
-  constructor(private readonly options: InterpreterOptions) {
+  constructor(private options: InterpreterOptions) {
     this.host = options.host ?? NO_FILES;
+    this.searchPath = [...(options.searchPath ?? [])];
     installAll(this.builtins);
     for (const [name, value] of this.builtins.table) {
       const cell = new GlobalCell(name, true);
@@ -83,7 +87,7 @@ export class Interpreter {
       systemCells: this.systemCells,
       libraries: STANDARD_LIBRARIES,
       host: this.host,
-      searchPath: options.searchPath ?? [],
+      searchPath: this.searchPath,
     });
     this.vm = new VM({
       evalHook: (datum, env) =>
@@ -99,18 +103,17 @@ export class Interpreter {
         prelude.push(this.expander.expandTopLevel(datum, system, loc));
     if (prelude.length > 0)
       this.vm.runToCompletion(this.vm.compile({ kind: "seq", body: prelude }, { library: true }));
-    this.replEnv = this.expander.interactionEnvironment();
-    this.defineEnvironmentProcedures();
+    // The environment `(interaction-environment)` returns: REPL input and import-less programs.
+    this.replEnv = this.expander.replEnvironment();
   }
 
-  /** `interaction-environment`, `environment` and `scheme-report-environment` for `eval`. */
-  private defineEnvironmentProcedures(): void {
-    const define = (name: string, min: number, max: number, fn: (...a: unknown[]) => unknown) => {
-      const cell = this.systemCells.get(name);
-      if (cell) cell.value = new Primitive(name, fn, min, max);
-    };
-    define("interaction-environment", 0, 0, () => this.replEnv);
-    define("environment", 0, -1, (...sets) => this.expander.environmentFromImportSets(sets));
+  /**
+   * Change what the constructor was given. A start-up snapshot builds the interpreter (prelude
+   * and all) ahead of time, then configures it for the program it runs.
+   */
+  configure(opts: { searchPath?: string[]; commandLine?: string[] }): void {
+    if (opts.searchPath) this.searchPath.splice(0, this.searchPath.length, ...opts.searchPath);
+    if (opts.commandLine) this.options.commandLine = opts.commandLine;
   }
 
   /**
@@ -151,7 +154,10 @@ export class Interpreter {
   run(source: string, file = "<string>", opts: RunOptions = {}): unknown {
     this.bindRuntime();
     try {
-      return this.execute(this.expander.expandProgram(readAll(source, file), file), opts);
+      // A program without (import …) runs in the interaction environment, so `eval` and `load`
+      // see its definitions (as in Chez and Guile).
+      const core = this.expander.expandProgram(readAll(source, file), file, this.replEnv);
+      return this.execute(core, opts);
     } finally {
       flushConsole();
     }
@@ -180,13 +186,14 @@ export class Interpreter {
   }
 
   /**
-   * Start a program under the debugger: returns the paused-at-start execution; drive it with
-   * `run(budget)`, `stepInto()`… (see vm/index.ts). Breakpoints: `vm.setBreakpoints(file, lines)`.
+   * Start a program under the debugger. Nothing runs until the session's `run(budget)` or a step
+   * call; set breakpoints first (`session.setBreakpoints(file, lines)`).
    */
-  debug(source: string, file = "<string>"): Execution {
+  debug(source: string, file = "<string>"): DebugSession {
     this.bindRuntime();
-    const core = this.expander.expandProgram(readAll(source, file), file);
-    return this.vm.start(this.vm.compile(core, { debug: true }));
+    const core = this.expander.expandProgram(readAll(source, file), file, this.replEnv);
+    const exec = this.vm.start(this.vm.compile(core, { debug: true }));
+    return new DebugSession(this, exec, this.replEnv);
   }
 
   /** Expose TypeScript procedures to Scheme as a library, e.g. `(import (nanolm tensor))`. */
@@ -223,4 +230,4 @@ function exitStatus(code: unknown): number {
   return typeof code === "number" && Number.isInteger(code) ? code & 0xff : 1;
 }
 
-export type { Loc, Environment, Execution };
+export type { Loc, Environment, Execution, DebugSession };

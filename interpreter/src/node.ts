@@ -4,7 +4,12 @@ import { existsSync, readFileSync, writeFileSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PRELUDE_FILES } from "./runtime/index.ts";
-import { Interpreter, type InterpreterOptions, type SourceFile, type HostFs } from "./interpreter.ts";
+import {
+  Interpreter,
+  type InterpreterOptions,
+  type SourceFile,
+  type HostFs,
+} from "./interpreter.ts";
 
 export const nodeHost: HostFs = {
   readFile: (path) => {
@@ -36,12 +41,19 @@ export function loadPreludeFromDisk(): SourceFile[] {
   if (preludeCache) return preludeCache;
   preludeCache = PRELUDE_FILES.map((name) => ({
     name: `<prelude>/${name}`,
-    text: readFileSync(fileURLToPath(new URL(`./runtime/prelude/${name}`, import.meta.url)), "utf8"),
+    text: readFileSync(
+      fileURLToPath(new URL(`./runtime/prelude/${name}`, import.meta.url)),
+      "utf8",
+    ),
   }));
   return preludeCache;
 }
 
 /** An interpreter for Node: real files, the prelude from disk, console output to stdout. */
 export function nodeInterpreter(options: Partial<InterpreterOptions> = {}): Interpreter {
-  return new Interpreter({ host: nodeHost, ...options, prelude: options.prelude ?? loadPreludeFromDisk() });
+  return new Interpreter({
+    host: nodeHost,
+    ...options,
+    prelude: options.prelude ?? loadPreludeFromDisk(),
+  });
 }

@@ -25,7 +25,11 @@ export function runScheme(source: string): string {
 }
 
 /** Run a program that must fail; return the error's message and full report (with the trace). */
-export function schemeFailure(source: string): { message: string; report: string; payload: unknown } {
+export function schemeFailure(source: string): {
+  message: string;
+  report: string;
+  payload: unknown;
+} {
   try {
     newScheme().scheme.run(source, "test.scm");
   } catch (e) {

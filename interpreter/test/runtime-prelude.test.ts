@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { evalScheme, runScheme, schemeFailure } from "./runtime-harness.ts";
+import { evalScheme, runScheme, schemeFailure } from "./helpers.ts";
 
 /** [what, program, expected value as `write` prints it] */
 type ValueCase = [string, string, string];

@@ -1,22 +1,24 @@
 // Stand-in for interpreter/test/helpers.ts that runs each case through Guile 3 (R7RS mode), so the
 // expectations of the conformance tests can be checked against a real Scheme.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const printLastValue = fileURLToPath(new URL("./print-last-value.scm", import.meta.url));
-const caseDir = mkdtempSync(join(tmpdir(), "guile-cases-"));
+const caseDir = join(tmpdir(), "nanolm-guile-cases");
+mkdirSync(caseDir, { recursive: true });
 const VALUE_MARK = "\x1e"; // print-last-value.scm writes this before the value
 
 let caseCount = 0;
 
 function runGuile(source: string, mode: "eval" | "run"): { out: string; ok: boolean; err: string } {
-  const file = join(caseDir, `case-${caseCount++}.scm`);
+  const file = join(caseDir, `case-${process.pid}-${caseCount++}.scm`);
   writeFileSync(file, source);
   const args = ["--r7rs", "--no-auto-compile", printLastValue, file, mode];
   const r = spawnSync("guile", args, { encoding: "utf8", timeout: 120_000 });
+  rmSync(file, { force: true });
   return { out: r.stdout ?? "", ok: r.status === 0, err: r.stderr ?? "" };
 }
 

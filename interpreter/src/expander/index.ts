@@ -14,14 +14,14 @@
 //   - A program whose first form is `import` sees only its imports (plus `quote` & co., which the
 //     reader's abbreviations need); otherwise it runs in an interaction environment, where
 //     `import` adds bindings as at a REPL.
-import { UNBOUND, type Core, type GlobalCell } from "../core.ts";
+import { UNBOUND, type Core, type GlobalCell, type Var } from "../core.ts";
 import { Pair, Primitive, Sym, UNSPECIFIED, list, type Loc } from "../values.ts";
 import { syntaxError } from "../errors.ts";
 import { defineCoreDerivedForms } from "./derived-core.ts";
 import { defineNativeDerivedForms, defineSchemeDerivedForms } from "./derived.ts";
 import { CoreExpander } from "./expand.ts";
 import { Libraries, type HostFs } from "./libraries.ts";
-import { TopEnv, type Binding } from "./syntax.ts";
+import { Scope, TopEnv, type Binding } from "./syntax.ts";
 
 export type { HostFs } from "./libraries.ts";
 export { TopEnv as Environment } from "./syntax.ts";
@@ -152,6 +152,16 @@ export class Expander {
     const pending = this.libs.takePending();
     const core = guardDepth(loc, () => this.core.topLevel(datum, env, loc));
     return pending.length === 0 ? core : sequence([...pending, core], loc);
+  }
+
+  /**
+   * Expand an expression as if written inside a procedure whose local variables are `locals`
+   * (innermost last wins), in top-level environment `top`: the debugger's "evaluate in frame".
+   */
+  expandInScope(datum: unknown, top: TopEnv, locals: { name: string; v: Var }[], loc?: Loc): Core {
+    const scope = new Scope(top);
+    for (const { name, v } of locals) scope.bindings.set(Sym.intern(name), { kind: "local", v });
+    return guardDepth(loc, () => this.core.expr(datum, scope, loc));
   }
 
   /** For the `environment` procedure: an environment importing these import sets. */

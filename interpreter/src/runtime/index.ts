@@ -44,6 +44,7 @@ export function installAll(b: Builtins = new Builtins()): Builtins {
  */
 export const PRELUDE_FILES = [
   "control.scm",
+  "environments.scm",
   "hashtables.scm",
   "lazy.scm",
   "lists.scm",

@@ -10,9 +10,9 @@ export class Builtins {
     name: string,
     minArgs: number,
     maxArgs: number,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     fn: (...args: any[]) => unknown,
   ): Primitive {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     if (this.table.has(name)) throw new Error(`builtin ${name} defined twice`);
     const p = new Primitive(name, fn, minArgs, maxArgs);
     this.table.set(name, p);

@@ -22,7 +22,11 @@ export const FEATURES = [
 ];
 
 const JIFFIES_PER_SECOND = 1_000_000;
-const startTime = performance.now();
+let startTime = performance.now();
+/** Restart `current-jiffy` from zero (a start-up snapshot calls this when it wakes up). */
+export function resetClock(): void {
+  startTime = performance.now();
+}
 
 function environment(): Record<string, string> {
   const env = getHost()?.environment?.() ?? {};

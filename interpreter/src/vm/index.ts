@@ -97,7 +97,9 @@ export class VM implements MachineHost {
       unit.info,
       boxes.map((b) => b.box),
     );
-    return finish(new Execution(this, clo).run());
+    const evaluation = new Execution(this, clo);
+    evaluation.ignoreBreakpoints = true;
+    return finish(evaluation.run());
   }
 }
 

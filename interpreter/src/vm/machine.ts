@@ -185,6 +185,8 @@ export class Execution {
    *  (segmentBase + fp) compare correctly across segments. */
   segmentBase = 0;
   paused: { reason: "breakpoint" | "step" | "pause"; fp: number; site: number } | null = null;
+  /** Set for the debugger's own evaluations: they run to the end, whatever breakpoints say. */
+  ignoreBreakpoints = false;
   result: unknown = undefined;
   exitCode: unknown = undefined;
   private inLoop = false;
@@ -500,6 +502,7 @@ export class Execution {
 
   /** Called at a step point of debug code when `dbg` is set or the site has a breakpoint. */
   atStep(fp: number, site: number): boolean {
+    if (this.ignoreBreakpoints) return false;
     const info = (this.stack[fp] as Closure).info;
     let reason: "breakpoint" | "step" | "pause" | null = null;
     if (info.bp[site]) reason = "breakpoint";

@@ -12,7 +12,7 @@ import { setCommandLine } from "./runtime/system.ts";
 import { GlobalCell, type Core } from "./core.ts";
 import { DebugSession } from "./debugger.ts";
 import { SchemeError } from "./errors.ts";
-import { ErrorObject, Primitive, type Loc } from "./values.ts";
+import { ErrorObject, type Loc } from "./values.ts";
 
 /** Everything the interpreter needs from the outside world's files. */
 export interface HostFs extends ExpanderHost {

@@ -10,9 +10,9 @@ import { baseName, isIdentifier, strip, type Env, type Identifier, TopEnv } from
 
 /** The derived forms written with syntax-rules. Free identifiers in the templates (`if`, `memv`,
  *  `call/cc`...) mean the system's bindings, whatever the user's program rebinds.
- *  `delay` follows runtime/promises.ts: `(%make-lazy-promise (lambda () (make-promise e)))`; since
- *  make-promise returns a promise argument unchanged, `(force (delay (delay 1)))` gives 1 rather
- *  than a promise — an always-wrapping constructor in the runtime would fix that edge. */
+ *  `delay` is R7RS's `(delay-force (make-promise e))`, but with a constructor that always wraps
+ *  (`make-promise` returns a promise argument unchanged), so `(force (delay (delay 1)))` is a
+ *  promise, as R7RS requires. */
 const DERIVED_FORMS_SOURCE = `
 (define-syntax let*-values
   (syntax-rules ()
@@ -24,7 +24,7 @@ const DERIVED_FORMS_SOURCE = `
   (syntax-rules () ((_ expression) (%make-lazy-promise (lambda () expression)))))
 
 (define-syntax delay
-  (syntax-rules () ((_ expression) (%make-lazy-promise (lambda () (make-promise expression))))))
+  (syntax-rules () ((_ expression) (%make-lazy-promise (lambda () (%make-eager-promise expression))))))
 
 (define-syntax parameterize
   (syntax-rules ()

@@ -167,7 +167,7 @@ export async function replCommand(
     if (interactive && line.trim() !== "") appendFileSync(HISTORY_FILE, line + "\n");
     pending += line + "\n";
     try {
-      const values = scheme.repl(pending, `repl:${lineNo}`);
+      const values = scheme.repl(pending, `repl#${lineNo}`);
       pending = "";
       scheme.flush();
       for (const v of values) printValue(v);

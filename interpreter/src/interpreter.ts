@@ -12,7 +12,7 @@ import { setCommandLine } from "./runtime/system.ts";
 import { GlobalCell, type Core } from "./core.ts";
 import { DebugSession } from "./debugger.ts";
 import { SchemeError } from "./errors.ts";
-import { ErrorObject, type Loc } from "./values.ts";
+import { ErrorObject, Pair, Sym, UNSPECIFIED, type Loc } from "./values.ts";
 
 /** Everything the interpreter needs from the outside world's files. */
 export interface HostFs extends ExpanderHost {
@@ -176,7 +176,9 @@ export class Interpreter {
     try {
       const values: unknown[] = [];
       for (const { datum, loc } of readAll(source, file)) {
-        values.push(this.execute(this.expander.expandTopLevel(datum, this.replEnv, loc)));
+        const value = this.execute(this.expander.expandTopLevel(datum, this.replEnv, loc));
+        // A definition's value is unspecified; a REPL shows nothing for it.
+        values.push(isDefinition(datum) ? UNSPECIFIED : value);
         if (this.exitCode !== undefined) break;
       }
       return values;
@@ -221,6 +223,10 @@ function runUnattended(exec: Execution): unknown {
     if (r.state === "error") throw new SchemeError(r.payload);
     if (r.state === "exit") throw new SchemeExit(r.code);
   }
+}
+
+function isDefinition(datum: unknown): boolean {
+  return datum instanceof Pair && datum.car instanceof Sym && datum.car.name.startsWith("define");
 }
 
 /** R7RS: `(exit)` and `(exit #t)` succeed, `(exit #f)` fails, an integer is the status. */

@@ -1,9 +1,12 @@
 // The numeric tower: generic arithmetic on exact integers (fixnum or bigint), exact rationals
 // (Ratnum) and flonums, used by compiled code and by the primitives of runtime/numeric.ts.
-// Mirrors R7RS §6.2; there are no complex numbers. The representation is described in values.ts.
+// Mirrors R7RS §6.2 for the real numbers (the representation is described in values.ts); the
+// slow paths of + - * / = zero? hand non-real complex numbers (complex.ts) over to complex.ts.
 //
 // Hot two-argument operations are a tiny fast path for two JS numbers followed by a call to an
 // out-of-line `...Slow` function, so V8 can inline the fast path into compiled Scheme code.
+import * as C from "./complex.ts";
+import { Compnum } from "./complex.ts";
 import { SchemeError, wrongType } from "./errors.ts";
 import { writeString } from "./printer.ts";
 import {
@@ -47,7 +50,7 @@ export function isRational(x: unknown): boolean {
   return typeof x === "bigint" || x instanceof Ratnum || x instanceof Flonum;
 }
 
-/** `real?`: every number, since there are no complex numbers. */
+/** `real?`: every number of values.ts (non-real complex numbers are complex.ts Compnums). */
 export function isReal(x: unknown): x is SchemeNumber {
   return isNumber(x);
 }
@@ -69,7 +72,7 @@ export function isInfinite(x: unknown, who = "infinite?"): boolean {
 }
 
 function checkNumber(who: string, x: unknown): asserts x is SchemeNumber {
-  if (!isNumber(x)) wrongType(who, "a number", x);
+  if (!isNumber(x)) wrongType(who, x instanceof Compnum ? "a real number" : "a number", x);
 }
 
 function checkInteger(who: string, x: unknown): void {
@@ -219,6 +222,7 @@ export function add(a: unknown, b: unknown): SchemeNumber {
 }
 
 function addSlow(a: unknown, b: unknown): SchemeNumber {
+  if (a instanceof Compnum || b instanceof Compnum) return C.add(a, b);
   if (isInexact(a) || isInexact(b)) return makeFlonum(floatOf("+", a) + floatOf("+", b));
   const x = exactOperand("+", a);
   const y = exactOperand("+", b);
@@ -243,6 +247,7 @@ export function sub(a: unknown, b: unknown): SchemeNumber {
 }
 
 function subSlow(a: unknown, b: unknown): SchemeNumber {
+  if (a instanceof Compnum || b instanceof Compnum) return C.sub(a, b);
   if (isInexact(a) || isInexact(b)) return makeFlonum(floatOf("-", a) - floatOf("-", b));
   const x = exactOperand("-", a);
   const y = exactOperand("-", b);
@@ -268,6 +273,7 @@ export function mul(a: unknown, b: unknown): SchemeNumber {
 }
 
 function mulSlow(a: unknown, b: unknown): SchemeNumber {
+  if (a instanceof Compnum || b instanceof Compnum) return C.mul(a, b);
   if (isInexact(a) || isInexact(b)) return makeFlonum(floatOf("*", a) * floatOf("*", b));
   const x = exactOperand("*", a);
   const y = exactOperand("*", b);
@@ -292,6 +298,7 @@ export function div(a: unknown, b: unknown): SchemeNumber {
 }
 
 function divSlow(a: unknown, b: unknown): SchemeNumber {
+  if (a instanceof Compnum || b instanceof Compnum) return C.div(a, b);
   if (isInexact(a) || isInexact(b)) return makeFlonum(floatOf("/", a) / floatOf("/", b));
   const x = exactOperand("/", a);
   const y = exactOperand("/", b);
@@ -304,6 +311,7 @@ function divSlow(a: unknown, b: unknown): SchemeNumber {
 /** Unary `-`. */
 export function neg(x: unknown, who = "-"): SchemeNumber {
   if (typeof x === "number") return Number.isInteger(x) ? 0 - x : -x; // 0 - 0 is +0, never -0
+  if (x instanceof Compnum) return C.neg(x);
   checkNumber(who, x);
   if (typeof x === "bigint") return normalizeBigInt(-x);
   if (x instanceof Flonum) return new Flonum(-x.value);
@@ -322,6 +330,11 @@ export function square(x: unknown): SchemeNumber {
 /** `=` on two numbers. */
 export function numEq(a: unknown, b: unknown): boolean {
   if (typeof a === "number" && typeof b === "number") return a === b;
+  return numEqSlow(a, b);
+}
+
+function numEqSlow(a: unknown, b: unknown): boolean {
+  if (a instanceof Compnum || b instanceof Compnum) return C.numEq(a, b);
   return compareChecked("=", a, b) === 0;
 }
 
@@ -396,6 +409,7 @@ function compareExact(a: ExactNumber, b: ExactNumber): -1 | 0 | 1 {
 /** `zero?` */
 export function isZero(x: unknown): boolean {
   if (typeof x === "number") return x === 0;
+  if (x instanceof Compnum) return C.isZero(x);
   checkNumber("zero?", x);
   return x instanceof Flonum && x.value === 0; // bigints and Ratnums are never zero
 }

@@ -1,6 +1,7 @@
 // The printer: Scheme values → text, as `write`, `display`, `write-shared` and `write-simple`
 // print them (R7RS §6.13.3). Datum labels (`#0=(a . #0#)`) mark cycles, or all sharing for
 // `write-shared`. Lists are printed in a loop along their cdrs, so long lists cost no JS stack.
+import { Compnum } from "./complex.ts";
 import { formatNumber, parseNumber } from "./reader/number-syntax.ts";
 import {
   Char,
@@ -17,6 +18,7 @@ import {
   UNASSIGNED,
   UNSPECIFIED,
   makeFlonum,
+  type SchemeNumber,
 } from "./values.ts";
 
 /** `write`: machine-readable; datum labels only where the structure is cyclic. */
@@ -204,6 +206,7 @@ class Printer {
     if (x instanceof Char)
       return this.machineReadable ? writeChar(x.code) : String.fromCodePoint(x.code);
     if (x instanceof Flonum || x instanceof Ratnum) return formatNumber(x);
+    if (x instanceof Compnum) return formatNumber(x as unknown as SchemeNumber);
     if (x instanceof Procedure) return x.name === null ? "#<procedure>" : `#<procedure ${x.name}>`;
     if (x === UNSPECIFIED || x === EOF_OBJECT || x === UNASSIGNED) return String(x);
     if (x instanceof Uint8Array) return `#u8(${x.join(" ")})`;

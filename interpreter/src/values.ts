@@ -57,24 +57,29 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /**
  * A Scheme string: a fixed-length sequence of Unicode scalar values with O(1) `ref` and `set`.
  * Two representations, switched internally: a JS string while every character is one UTF-16 unit
- * (then charCodeAt is the code point), or a Uint32Array of code points once mutated or when it
- * holds astral characters. Callers only see the methods.
+ * (then charCodeAt is the code point), or a typed array of code points once mutated or when it
+ * holds astral characters. The array is as narrow as the characters allow (Uint8Array while they
+ * are all below 256, then Uint16Array, then Uint32Array) and widens when `set` stores a larger
+ * one: a big `make-string` touches a quarter of the memory. Callers only see the methods.
  */
 export class MString {
   private js: string | null;
-  private cps: Uint32Array | null;
+  private cps: Uint8Array | Uint16Array | Uint32Array | null;
+  /** The largest code point `cps` can hold. */
+  private cap: number;
   readonly length: number;
   /** Literals and symbol->string results are immutable; string-set! on them is an error. */
   mutable: boolean;
 
   private constructor(
     js: string | null,
-    cps: Uint32Array | null,
+    cps: Uint8Array | Uint16Array | Uint32Array | null,
     length: number,
     mutable: boolean,
   ) {
     this.js = js;
     this.cps = cps;
+    this.cap = cps instanceof Uint8Array ? 0xff : cps instanceof Uint16Array ? 0xffff : 0x10ffff;
     this.length = length;
     this.mutable = mutable;
   }
@@ -87,20 +92,54 @@ export class MString {
     return new MString(null, cps, cps.length, mutable);
   }
   static make(length: number, fill: number): MString {
-    return new MString(null, new Uint32Array(length).fill(fill), length, true);
+    const cps =
+      fill <= 0xff
+        ? new Uint8Array(length)
+        : fill <= 0xffff
+          ? new Uint16Array(length)
+          : new Uint32Array(length);
+    if (fill !== 0) cps.fill(fill);
+    return new MString(null, cps, length, true);
   }
   ref(i: number): number {
     const cps = this.cps;
     return cps !== null ? cps[i] : this.js!.charCodeAt(i);
   }
   set(i: number, code: number): void {
-    if (this.cps === null) this.cps = Uint32Array.from(this.js!, (c) => c.charCodeAt(0));
-    this.cps[i] = code;
+    let cps = this.cps;
+    if (cps === null || code > this.cap) cps = this.widen(code);
+    cps[i] = code;
     this.js = null;
+  }
+  /** Switch to (or widen) the array representation so that it can hold `code`. */
+  private widen(code: number): Uint8Array | Uint16Array | Uint32Array {
+    let cps = this.cps;
+    if (cps === null) {
+      // A JS string representation has no surrogates: every unit is a code point.
+      const js = this.js!;
+      cps = new Uint16Array(js.length);
+      for (let i = 0; i < js.length; i++) cps[i] = js.charCodeAt(i);
+      this.cap = 0xffff;
+    }
+    if (code > this.cap) {
+      if (code > 0xffff) {
+        cps = new Uint32Array(cps);
+        this.cap = 0x10ffff;
+      } else {
+        cps = new Uint16Array(cps);
+        this.cap = 0xffff;
+      }
+    }
+    this.cps = cps;
+    return cps;
   }
   /** A copy of the code points (callers may keep or mutate it). */
   codePoints(start = 0, end = this.length): Uint32Array {
-    if (this.cps !== null) return this.cps.slice(start, end);
+    const cps = this.cps;
+    if (cps !== null)
+      return cps instanceof Uint32Array
+        ? cps.slice(start, end)
+        : new Uint32Array(cps.subarray(start, end));
     const out = new Uint32Array(end - start);
     const js = this.js!;
     for (let i = start; i < end; i++) out[i - start] = js.charCodeAt(i);

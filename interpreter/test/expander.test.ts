@@ -254,7 +254,7 @@ describe("derived forms", () => {
     );
   });
   it("delay, delay-force, parameterize", () => {
-    expect(expand("(delay 1)")).toBe("($%make-lazy-promise (lambda () ($make-promise '1)))");
+    expect(expand("(delay 1)")).toBe("($%make-lazy-promise (lambda () ($%make-eager-promise '1)))");
     expect(expand("(delay-force p)")).toBe("($%make-lazy-promise (lambda () $p))");
     expect(expand("(parameterize ((p 1)) 2)")).toBe(
       "($%with-parameters ($list $p) ($list '1) (lambda () '2))",

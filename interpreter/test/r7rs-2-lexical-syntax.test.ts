@@ -114,6 +114,32 @@ describe("§7.1.1 number syntax", () => {
     ['(string->number "1.5" 16)', "#f"],
     ['(string->number "1/2" 16)', "1/2"],
     ['(string->number "a/b" 16)', "10/11"],
+    // R5RS exponent markers s f d l read like e (base 10 only: d and f are hex digits)
+    ["2s3", "2000.0"],
+    ["-1.5F1", "-15.0"],
+    ["25d-1", "2.5"],
+    [".5L2", "50.0"],
+    ['(string->number "1d1" 16)', "465"],
+    ["#e3l2", "300"],
+    // complex numbers, rectangular and polar
+    ["5-3i", "5-3i"],
+    ["-i", "-i"],
+    ["+7i", "+7i"],
+    ["2/3-1/6i", "2/3-1/6i"],
+    ["-1.5+0.25i", "-1.5+0.25i"],
+    ["4+0i", "4"],
+    ["4.0+0.0i", "4.0+0.0i"],
+    ["#i2+i", "2.0+1.0i"],
+    ["#e0.5-1.5i", "1/2-3/2i"],
+    ["-inf.0+nan.0i", "-inf.0+nan.0i"],
+    ["1e1-2e-1i", "10.0-0.2i"],
+    ["3@0", "3"],
+    ["(real-part 2@1.5707963267948966)", "1.2246467991473532e-16"],
+    ["#d7+8i", "7+8i"],
+    ['(string->number "9-9i")', "9-9i"],
+    ['(string->number "1+2+3i")', "#f"],
+    ['(string->number "i")', "#f"],
+    ["(symbol? 'i)", "#t"],
   ]);
 });
 

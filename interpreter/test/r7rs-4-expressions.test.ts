@@ -91,6 +91,7 @@ describe("§4.2.1 conditionals", () => {
     ["(when (= 1 1) 'a 'b)", "b"],
     ["(unless #f 'c)", "c"],
     ["(cond-expand (r7rs 'yes) (else 'no))", "yes"],
+    ["(cond-expand ((and exact-complex ratios) 'complex-too) (else 'reals-only))", "complex-too"],
     ["(cond-expand ((and r7rs (not nanolm-nonexistent-feature)) 'yes) (else 'no))", "yes"],
     ["(cond-expand (nanolm-nonexistent-feature 'a) (else 'b))", "b"],
     ["(cond-expand ((or nanolm-nonexistent-feature r7rs) 'a) (else 'b))", "a"],

@@ -399,7 +399,7 @@ describe("errors", () => {
     ["1/0", 'bad number "1/0"', "1:1-1:4"],
     ["12abc", 'bad number "12abc"', "1:1-1:6"],
     ["1.2.3", 'bad number "1.2.3"', "1:1-1:6"],
-    ["1+2i", 'bad number "1+2i" (complex numbers are not supported)', "1:1-1:5"],
+    ["1+2+3i", 'bad number "1+2+3i"', "1:1-1:7"],
     ["(a\n #u8(1 256))", "bytevector element out of range (0 to 255)", "2:8-2:11"],
     ["#u8(-1)", "bytevector element out of range (0 to 255)", "1:5-1:7"],
     ["#u8(1.0)", "bytevector element out of range (0 to 255)", "1:5-1:8"],

@@ -7,8 +7,16 @@
 //       case 0: arity check        case 1: time-slice check, box assigned parameters
 //       ...  a non-tail call stores its return header and arguments above the live slots and
 //            returns to the trampoline; the callee returns to `case <resume label>:` here ...
-//     } } catch (e) { x.fp = fp; x.site = L; throw e; }   // L: the site that threw
+//     } } catch (e) { if (x.nest === n0) { x.fp = fp; x.site = L; } throw e; }   // L: the site that threw
 //   }
+//
+// A non-tail call to a closure runs the callee's code at once from the caller (nested on the JS
+// stack, NEST_LIMIT deep at most) and goes on at the resume label when the callee has returned to
+// this frame; anything else (a deeper call, a tail call to another procedure, a yield, a pause, a
+// continuation) returns to the trampoline, which resumes the frames from the explicit stack. A
+// throw records its frame and site only in the procedure that threw (x.nest as on its entry).
+// `q` is a scratch local for expressions that test a value once loaded (global reads, letrec
+// checks, open-coded arithmetic); `m<N>` hold the operands of open-coded primitives.
 //
 // Expressions that cannot call a Scheme procedure ("simple": constants, variables, lambdas and
 // inlined primitives) compile to plain JS expressions; everything else to statements whose
@@ -18,7 +26,16 @@
 import type { Core, GlobalCell, Lambda, Var } from "../core.ts";
 import { UNBOUND } from "../core.ts";
 import { SchemeError } from "../errors.ts";
-import { ErrorObject, Pair, Primitive, Sym, UNASSIGNED, UNSPECIFIED, type Loc } from "../values.ts";
+import {
+  Char,
+  ErrorObject,
+  Pair,
+  Primitive,
+  Sym,
+  UNASSIGNED,
+  UNSPECIFIED,
+  type Loc,
+} from "../values.ts";
 import {
   Box,
   CASE_LAMBDA,
@@ -73,6 +90,7 @@ const HELPERS = {
   Pair,
   CASE: CASE_LAMBDA,
   UA: UNASSIGNED,
+  UB: UNBOUND,
   US: UNSPECIFIED,
   /** Read a global. */
   G(cell: GlobalCell): unknown {
@@ -215,6 +233,33 @@ interface Inlined {
   fold: boolean;
   /** Any other known primitive: call its `fn` directly (primitives never call back into Scheme). */
   direct?: boolean;
+  /** memv/memq/member on a constant list whose elements `===` decides: a chain of tests. */
+  memConst?: unknown[];
+}
+
+/** Elements for which `eqv?`, `eq?` and `equal?` all agree with `===` (shared chars). */
+function identityComparable(v: unknown): boolean {
+  return (
+    (typeof v === "number" && !Number.isNaN(v)) ||
+    v instanceof Sym ||
+    (v instanceof Char && v.code < 256) ||
+    v === true ||
+    v === false ||
+    v === null
+  );
+}
+
+/** The elements of a short constant proper list that `===` can search, or null. */
+function memConstList(n: Core): unknown[] | null {
+  if (n.kind !== "const") return null;
+  const out: unknown[] = [];
+  let l = n.value;
+  while (l instanceof Pair) {
+    if (!identityComparable(l.car) || out.length >= 32) return null;
+    out.push(l.car);
+    l = l.cdr;
+  }
+  return l === null ? out : null;
 }
 
 /** How to inline this call, or null when it is an ordinary call. */
@@ -225,6 +270,10 @@ function inlineRule(n: CallNode): Inlined | null {
   const prim = fn.cell.value;
   const argc = n.args.length;
   const rule = INLINE_RULES[prim.name ?? ""];
+  if (argc === 2 && (prim.name === "memv" || prim.name === "memq" || prim.name === "member")) {
+    const elems = memConstList(n.args[1]);
+    if (elems) return { prim, fold: false, memConst: elems };
+  }
   if (rule && argc === rule.arity) return { ...rule, prim, fold: false };
   const foldable = prim.name === "+" || prim.name === "*" || prim.name === "-";
   if (rule && foldable && argc > 2) return { ...rule, prim, fold: true };
@@ -246,6 +295,25 @@ function jsIdent(name: string): string {
 }
 
 let functionCounter = 0;
+
+const OPEN_CODED = new Set([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "numEq",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "vectorRef",
+  "vectorSet",
+]);
+
+/** How deep compiled procedures call each other on the JS stack before using the trampoline. */
+const NEST_LIMIT = 40;
+/** Procedures with more JS locals than this do not run their callees nested. */
+const MAX_NESTED_LOCALS = 64;
 
 /** Generates the code function of one lambda. */
 class FnGen {
@@ -329,6 +397,11 @@ class FnGen {
   private use(d: number): void {
     if (d > this.maxDepth) this.maxDepth = d;
   }
+  private temp(): string {
+    const t = `m${this.declared.length}`;
+    this.declared.push(t);
+    return t;
+  }
   private k(v: unknown): string {
     return `K${this.unit.constant(v)}`;
   }
@@ -364,16 +437,18 @@ class FnGen {
     this.info.bp = new Uint8Array(this.sites.length);
     const name = `${jsIdent(this.info.name)}_${++functionCounter}`;
     const head =
-      `const S = x.stack, fp = x.fp` +
+      `const S = x.stack, fp = x.fp, n0 = x.nest` +
       (this.free.length ? `, F = S[fp].free` : "") +
       (this.unit.stepping ? `, B = S[fp].info.bp` : "") +
-      `;\nlet r, f, L = -1` +
+      `;\nlet r, f, q, L = -1` +
       this.declared.map((d) => `, ${d}`).join("") +
       `;`;
+    // A procedure with many locals has a large JS frame: it never runs its callees nested.
+    const nestLimit = this.declared.length > MAX_NESTED_LOCALS ? 0 : NEST_LIMIT;
     this.unit.functions.push(
       `const ${name} = function ${name}(x, pc) {\n${head}\ntry { for (;;) switch (pc) {\n` +
-        this.out.join("\n") +
-        `\ndefault: throw new Error("bad pc " + pc);\n} } catch (e) { x.fp = fp; x.site = L; throw e; }\n};`,
+        this.out.join("\n").replaceAll("x.nest >= NEST_LIMIT", `x.nest >= ${nestLimit}`) +
+        `\ndefault: throw new Error("bad pc " + pc);\n} } catch (e) { if (x.nest === n0) { x.fp = fp; x.site = L; } throw e; }\n};`,
     );
     return name;
   }
@@ -431,8 +506,10 @@ class FnGen {
     this.locals = new Map(params.map((v, i) => [v, `p${i + 1}`]));
     const load = params.map((_, i) => `p${i + 1} = S[fp + ${i + 1}]`);
     const save = params.map((_, i) => `S[fp + ${i + 1}] = p${i + 1};`).join(" ");
+    // The frame never moves while the loop runs: the stack limit needs checking on entry only.
+    this.line(`if (fp > x.limit) { x.pc = 1; x.tick(); return; }`);
     this.line(`{ ${load.length ? `let ${load.join(", ")};` : ""} for (;;) {`);
-    this.line(`if (--x.ticks < 0 || fp > x.limit) { ${save} x.pc = 1; x.tick(); return; }`);
+    this.line(`if (--x.ticks < 0) { ${save} x.pc = 1; x.tick(); return; }`);
     this.loopTail(this.l.body);
     this.line(`} }`);
   }
@@ -511,11 +588,13 @@ class FnGen {
   }
   private ref(v: Var): string {
     const place = this.place(v);
-    return this.needCheck.has(v) ? `CHK(${place}, ${JSON.stringify(v.name)})` : place;
+    if (!this.needCheck.has(v)) return place;
+    return `((q = ${place}) !== UA ? q : CHK(q, ${JSON.stringify(v.name)}))`;
   }
   private gref(cell: GlobalCell): string {
     if (cell.immutable && cell.value !== UNBOUND) return this.k(cell.value);
-    return `G(${this.k(cell)})`;
+    const k = this.k(cell);
+    return `((q = ${k}.value) !== UB ? q : G(${k}))`;
   }
 
   // ───────────── expressions ─────────────
@@ -618,16 +697,102 @@ class FnGen {
 
   private inlineCall(n: CallNode, args: string[]): string {
     const rule = inlineRule(n)!;
+    if (rule.memConst) {
+      const t = "q";
+      let tail = (n.args[1] as Core & { kind: "const" }).value as Pair;
+      let e = "false";
+      const tests = rule.memConst.map((c) => {
+        const test = `${t} === ${jsLiteral(c) ?? this.k(c)} ? ${this.k(tail)}`;
+        tail = tail.cdr as Pair;
+        return test;
+      });
+      for (let i = tests.length - 1; i >= 0; i--) e = `${tests[i]} : ${e}`;
+      return `(${t} = ${args[0]}, ${e})`;
+    }
     if (rule.direct)
       return `(L = ${this.site(n.loc)}, ${this.k(rule.prim)}.fn(${args.join(", ")}))`;
     if (rule.template) return rule.template.replace(/\$(\d)/g, (_, i: string) => args[+i]);
     const p = this.k(rule.prim);
+    if (!rule.fold && rule.helper && OPEN_CODED.has(rule.helper))
+      return this.openCode(rule.helper, args, p, this.site(n.loc));
     let e: string;
     if (rule.fold) {
       e = args[0];
       for (let i = 1; i < args.length; i++) e = `${rule.helper}(${e}, ${args[i]}, ${p})`;
     } else e = `${rule.helper}(${args.join(", ")}, ${p})`;
     return `(L = ${this.site(n.loc)}, ${e})`;
+  }
+
+  /**
+   * Arithmetic and comparisons written out in the procedure's code: type tests and the JS
+   * operation, the helper (or the primitive) only for the other cases. Unoptimized JS (before V8's
+   * optimizing compiler has caught up with a fresh procedure) then makes no call for the common
+   * cases. Operands are evaluated once, in order, before the error site is recorded.
+   */
+  private openCode(helper: string, args: string[], p: string, site: number): string {
+    const pre: string[] = [];
+    const [a, b, c] = args.map((e) => {
+      if (/^(-?\d+(\.\d+)?|[pvm]\d+|K\d+|r)$/.test(e)) return e;
+      const t = this.temp();
+      pre.push(`${t} = ${e}`);
+      return t;
+    });
+    pre.push(`L = ${site}`);
+    const isNum = (e: string) => /^-?\d/.test(e);
+    const isInt32 = (e: string) => /^-?\d+$/.test(e) && Math.abs(+e) < 2 ** 30;
+    const numbers = [a, b]
+      .filter((e) => !isNum(e))
+      .map((e) => `typeof ${e} === "number"`)
+      .join(" && ");
+    const both = numbers || "true";
+    const index = (v: string, i: string) =>
+      `Array.isArray(${v}) && ${isInt32(i) && +i >= 0 ? "" : `typeof ${i} === "number" && ${i} >>> 0 === ${i} && `}${i} < ${v}.length`;
+    const int32 = [a, b]
+      .filter((e) => !isInt32(e))
+      .map((e) => `(${e} | 0) === ${e}`)
+      .join(" && ");
+    let e: string;
+    switch (helper) {
+      case "add":
+      case "sub": {
+        const op = helper === "add" ? "+" : "-";
+        const fast = `${a} ${op} ${b}`;
+        // Two int32s give a safe integer; a non-integral result is a flonum.
+        e =
+          `${both} && (${int32 || "true"} || !Number.isInteger(${fast})) ` +
+          `? ${fast} : ${helper}(${a}, ${b}, ${p})`;
+        break;
+      }
+      case "mul": {
+        const t = "q";
+        // An exact product is a safe integer when its magnitude is (no -0 for exact zero);
+        // a non-integral product is a flonum.
+        e =
+          `${both} && (${t} = ${a} * ${b}, ${int32 || "true"} ? ` +
+          `${t} <= 9007199254740991 && ${t} >= -9007199254740991 : !Number.isInteger(${t})) ` +
+          `? ${t} + 0 : mul(${a}, ${b}, ${p})`;
+        break;
+      }
+      case "div": {
+        const t = "q";
+        // Unless both are exact integers (an exact quotient), a non-integral quotient is a flonum.
+        e =
+          `${both} && !Number.isInteger(${a} * ${b}) && !Number.isInteger(${t} = ${a} / ${b}) ` +
+          `? ${t} : div(${a}, ${b}, ${p})`;
+        break;
+      }
+      case "vectorRef":
+        e = `${index(a, b)} ? ${a}[${b}] : ${p}.fn(${a}, ${b})`;
+        break;
+      case "vectorSet":
+        e = `${index(a, b)} ? (${a}[${b}] = ${c}, US) : ${p}.fn(${a}, ${b}, ${c})`;
+        break;
+      default: {
+        const op = { numEq: "===", lt: "<", le: "<=", gt: ">", ge: ">=" }[helper];
+        e = `${both} ? ${a} ${op} ${b} : ${p}.fn(${a}, ${b})`;
+      }
+    }
+    return `(${pre.join(", ")}, ${e})`;
   }
 
   // ───────────── statements ─────────────
@@ -813,10 +978,17 @@ class FnGen {
       if (a !== `S[fp + ${base + 3 + i}]`) this.line(`S[${at} + ${3 + i}] = ${a};`);
     });
     this.line(`S[${at}] = ${resume}; S[${at} + 1] = fp;`);
+    // A closure is entered by calling its code right here (on the JS stack, up to NEST_LIMIT
+    // deep): when it returns to this frame, we go on at once; when it leaves for anywhere else
+    // (a call of its own out of depth, a tail call, a yield, a pause, a continuation), the
+    // trampoline takes over from there.
     this.line(
-      `if (f instanceof Closure) { S[${at} + 2] = f; x.fp = ${at} + 2; x.argc = ${argc}; x.pc = 0; return; }`,
+      `if (f instanceof Closure) { S[${at} + 2] = f; x.fp = ${at} + 2; x.argc = ${argc}; ` +
+        `if (x.nest >= NEST_LIMIT) { x.pc = 0; return; } ` +
+        `++x.nest; f.code(x, 0); --x.nest; ` +
+        `if (x.fp !== fp || x.pc !== ${resume} || x.stack !== S || x.stop !== 0) return; }`,
     );
-    this.line(`x.val = x.applyPrimitive(f, ${at} + 3, ${argc});`);
+    this.line(`else x.val = x.applyPrimitive(f, ${at} + 3, ${argc});`);
     this.line(`case ${resume}:`);
     this.assign(dest, "x.val");
   }

@@ -66,7 +66,14 @@ const DERIVED_FORMS_SOURCE = `
 `;
 
 /** The features cond-expand knows (R7RS appendix B, plus ours). */
-export const FEATURES = ["r7rs", "exact-closed", "ratios", "full-unicode", "nanolm"];
+export const FEATURES = [
+  "r7rs",
+  "exact-closed",
+  "exact-complex",
+  "ratios",
+  "full-unicode",
+  "nanolm",
+];
 
 /** Install the derived forms written in TypeScript into the expander's keyword table. */
 export function defineNativeDerivedForms(x: CoreExpander): void {

@@ -1,5 +1,6 @@
-// The written form of Scheme numbers (R7RS §7.1.1 <number>, real numbers only): parsing for the
-// reader and `string->number`, formatting for the printer and `number->string`.
+// The written form of Scheme numbers (R7RS §7.1.1 <number>): parsing for the reader and
+// `string->number`, formatting for the printer and `number->string`.
+import { Compnum, makePolar, makeRectangular } from "../complex.ts";
 import {
   Flonum,
   Ratnum,
@@ -26,15 +27,19 @@ const UNSIGNED_RATIO: Record<number, RegExp> = {
   10: /^([0-9]+)\/([0-9]+)$/,
   16: /^([0-9a-fA-F]+)\/([0-9a-fA-F]+)$/,
 };
-/** A decimal: digits with an optional point and exponent (`1.`, `.5`, `1e10`, `1.5e-3`). */
-const DECIMAL = /^(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?[0-9]+))?$/;
+/**
+ * A decimal: digits with an optional point and exponent (`1.`, `.5`, `1e10`, `1.5e-3`). Besides
+ * R7RS's `e`, the exponent markers `s f d l` of R5RS (and of older code) are read as `e`.
+ */
+const DECIMAL = /^(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eEsSfFdDlL]([+-]?[0-9]+))?$/;
 const BIGINT_PREFIX: Record<number, string> = { 2: "0b", 8: "0o", 10: "", 16: "0x" };
 /** How many digits of each radix always fit in a safe integer. */
 const SAFE_DIGITS: Record<number, number> = { 2: 53, 8: 17, 10: 15, 16: 13 };
 
 /**
  * The number written as `text` (R7RS syntax, with optional `#x #b #o #d #e #i` prefixes in either
- * order), or false when `text` is not a number. Complex numbers are not supported.
+ * order), or false when `text` is not a number. Complex numbers are read in rectangular
+ * (`1+2i`, `-i`, `+inf.0i`) and polar (`1@2`) notation.
  */
 export function parseNumber(text: string, radix = 10): SchemeNumber | false {
   let exactness: Exactness = null;
@@ -55,7 +60,44 @@ export function parseNumber(text: string, radix = 10): SchemeNumber | false {
     i += 2;
   }
   if (!(radix in UINTEGER)) return false;
-  return parseReal(i === 0 ? text : text.slice(i), radix, exactness);
+  const body = i === 0 ? text : text.slice(i);
+  const real = parseReal(body, radix, exactness);
+  return real === false ? parseComplex(body, radix, exactness) : real;
+}
+
+/** `<complex R>` that is not a `<real R>`: `a@b`, `a+bi`, `a-i`, `+bi`, `-i`... */
+function parseComplex(text: string, radix: number, exactness: Exactness): SchemeNumber | false {
+  const at = text.indexOf("@");
+  if (at > 0) {
+    const magnitude = parseReal(text.slice(0, at), radix, exactness);
+    const angle = parseReal(text.slice(at + 1), radix, exactness);
+    if (magnitude === false || angle === false) return false;
+    return makePolar(magnitude, angle);
+  }
+  const last = text.charAt(text.length - 1);
+  if (last !== "i" && last !== "I") return false;
+  const body = text.slice(0, -1);
+  // The imaginary part starts at the last sign that is not the sign of an exponent (`1e-2+3i`).
+  let k = body.length - 1;
+  while (k >= 0) {
+    const c = body.charAt(k);
+    const exponentSign =
+      radix === 10 &&
+      k >= 2 &&
+      /[eEsSfFdDlL]/.test(body.charAt(k - 1)) &&
+      /[0-9.]/.test(body.charAt(k - 2));
+    if ((c === "+" || c === "-") && !exponentSign) break;
+    k--;
+  }
+  if (k < 0) return false;
+  const reText = body.slice(0, k);
+  const imText = body.slice(k);
+  const re = reText === "" ? 0 : parseReal(reText, radix, exactness);
+  const unit = imText === "+" ? 1 : imText === "-" ? -1 : 0; // `+i`, `-i`
+  const im =
+    unit === 0 ? parseReal(imText, radix, exactness) : exactness === "i" ? makeFlonum(unit) : unit;
+  if (re === false || im === false) return false;
+  return makeRectangular(re, im);
 }
 
 /** `<real R>`: a signed integer, ratio, decimal, or `±inf.0`/`±nan.0`. */
@@ -93,7 +135,8 @@ function parseReal(text: string, radix: number, exactness: Exactness): SchemeNum
     const exponent = decimal[4] === undefined ? 0 : Number(decimal[4]);
     return exactDecimal(negative, intDigits + fracDigits, exponent - fracDigits.length);
   }
-  return makeFlonum(Number(text));
+  const value = Number(decimal[4] === undefined ? body : body.replace(/[sSfFdDlL]/, "e"));
+  return makeFlonum(negative ? -value : value);
 }
 
 /** An unsigned integer in `radix` that matched UINTEGER: a JS number when safe, else a bigint. */
@@ -147,7 +190,18 @@ export function formatNumber(x: SchemeNumber, radix = 10): string {
   if (typeof x === "bigint") return x.toString(radix);
   if (x instanceof Flonum) return formatFlonum(x.value, radix);
   if (x instanceof Ratnum) return `${x.num.toString(radix)}/${x.den.toString(radix)}`;
+  if ((x as unknown) instanceof Compnum) return formatComplex(x as unknown as Compnum, radix);
   return String(x);
+}
+
+/** `1+2i`, `-1.5-0.5i`, `+i`, `+inf.0i`: an exact zero real part is left out. */
+function formatComplex(z: Compnum, radix: number): string {
+  const re = z.re === 0 ? "" : formatNumber(z.re, radix);
+  let im = formatNumber(z.im, radix);
+  if (im === "1") im = "+";
+  else if (im === "-1") im = "-";
+  else if (!im.startsWith("-") && !im.startsWith("+")) im = "+" + im;
+  return `${re}${im}i`;
 }
 
 /**

@@ -515,8 +515,7 @@ class DatumReader {
   }
 
   private badNumber(image: string, loc: Loc): never {
-    const complex = /[0-9.][iI]$|@/.test(image);
-    readError(`bad number "${image}"${complex ? " (complex numbers are not supported)" : ""}`, loc);
+    readError(`bad number "${image}"`, loc);
   }
 
   /** `#\a`, `#\space`, `#\x3bb`. */

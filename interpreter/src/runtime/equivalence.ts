@@ -1,6 +1,7 @@
 // R7RS §6.1 equivalence predicates: eq?, eqv? and equal?. The TS functions are exported for the
 // other runtime modules (member/assoc, hash tables) and for the compiler to inline.
 import type { Builtins } from "./registry.ts";
+import { Compnum } from "../complex.ts";
 import { Char, Flonum, MString, Pair, Ratnum } from "../values.ts";
 
 /** `eq?`: identity, except that characters compare by code (they are not always shared). */
@@ -18,6 +19,7 @@ export function isEqv(a: unknown, b: unknown): boolean {
   if (a instanceof Flonum) return b instanceof Flonum && Object.is(a.value, b.value);
   if (a instanceof Ratnum) return b instanceof Ratnum && a.num === b.num && a.den === b.den;
   if (a instanceof Char) return b instanceof Char && a.code === b.code;
+  if (a instanceof Compnum) return b instanceof Compnum && isEqv(a.re, b.re) && isEqv(a.im, b.im);
   return false;
 }
 

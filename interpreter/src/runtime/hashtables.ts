@@ -7,6 +7,7 @@ import { schemeError, wrongType } from "../errors.ts";
 import { Char, Flonum, MString, NIL, Pair, Ratnum, Sym, UNSPECIFIED } from "../values.ts";
 import { arrayToList, checkList, checkString } from "./args.ts";
 import { isEqual } from "./equivalence.ts";
+import { Compnum } from "../complex.ts";
 import { fullFold } from "./chars.ts";
 
 export type Equivalence = "eq" | "eqv" | "equal" | "string" | "string-ci";
@@ -122,6 +123,7 @@ function eqvKey(x: unknown): unknown {
   if (x instanceof Flonum) return Object.is(x.value, -0) ? "f-0" : "f" + x.value;
   if (x instanceof Ratnum) return "r" + x.num + "/" + x.den;
   if (x instanceof Char) return "c" + x.code;
+  if (x instanceof Compnum) return `z${String(eqvKey(x.re))},${String(eqvKey(x.im))}`;
   return x; // numbers, bigints, booleans, null and objects compare correctly in a Map
 }
 

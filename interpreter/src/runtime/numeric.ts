@@ -1,32 +1,34 @@
 // The numeric procedures of R7RS §6.2 and of the (scheme inexact) and (scheme complex) libraries,
-// built on the generic arithmetic of numbers.ts. Complex numbers are not supported: the
-// (scheme complex) procedures work on real numbers and say so when asked for anything else.
-import { SchemeError, wrongType } from "../errors.ts";
+// built on the generic arithmetic of numbers.ts. Non-real complex numbers (complex.ts) are read,
+// written, compared with `=`, and go through + - * / sqrt and the (scheme complex) procedures;
+// the transcendental functions and the real-only operations refuse them.
+import * as C from "../complex.ts";
+import { Compnum } from "../complex.ts";
+import { wrongType } from "../errors.ts";
 import * as N from "../numbers.ts";
 import { formatNumber, parseNumber } from "../reader/number-syntax.ts";
-import {
-  ErrorObject,
-  MString,
-  MultipleValues,
-  isExactInteger,
-  isNumber,
-  type SchemeNumber,
-} from "../values.ts";
+import { MString, MultipleValues, isExactInteger, isNumber, type SchemeNumber } from "../values.ts";
 import type { Builtins } from "./registry.ts";
 
 type BinaryOp = (a: unknown, b: unknown) => SchemeNumber;
 type Comparison = (a: unknown, b: unknown) => boolean;
 
 function checkNumber(who: string, x: unknown): SchemeNumber {
-  if (!isNumber(x)) wrongType(who, "a number", x);
+  if (!isNumber(x)) wrongType(who, x instanceof Compnum ? "a real number" : "a number", x);
   return x;
+}
+
+/** A number, real or not (typed as SchemeNumber, as numbers.ts passes Compnums along). */
+function checkComplex(who: string, x: unknown): SchemeNumber {
+  if (!C.isComplex(x)) wrongType(who, "a number", x);
+  return x as SchemeNumber;
 }
 
 /** Left fold of a binary operation over the arguments; `identity` when there are none. */
 function fold(op: BinaryOp, identity: SchemeNumber, who: string) {
   return (...args: unknown[]): SchemeNumber => {
     if (args.length === 0) return identity;
-    if (args.length === 1) return checkNumber(who, args[0]); // (+ -0.0) is -0.0, not 0 + -0.0
+    if (args.length === 1) return checkComplex(who, args[0]); // (+ -0.0) is -0.0, not 0 + -0.0
     let acc = op(args[0], args[1]);
     for (let i = 2; i < args.length; i++) acc = op(acc, args[i]);
     return acc;
@@ -36,7 +38,7 @@ function fold(op: BinaryOp, identity: SchemeNumber, who: string) {
 /** An n-ary comparison: true when every adjacent pair satisfies `test`; every argument is checked. */
 function chain(test: Comparison, who: string) {
   return (...args: unknown[]): boolean => {
-    if (args.length === 1) checkNumber(who, args[0]);
+    if (args.length === 1) (who === "=" ? checkComplex : checkNumber)(who, args[0]);
     let result = true;
     for (let i = 0; i + 1 < args.length; i++) {
       if (!test(args[i], args[i + 1])) result = false;
@@ -52,12 +54,6 @@ function extreme(pick: typeof N.max, who: string) {
     for (const x of rest) acc = pick(acc, x, who);
     return acc;
   };
-}
-
-function noComplex(who: string, detail: string): never {
-  throw new SchemeError(
-    new ErrorObject(`${who}: complex numbers are not supported (${detail})`, []),
-  );
 }
 
 function checkRadix(who: string, radix: unknown): number {
@@ -77,18 +73,24 @@ export function install(b: Builtins): void {
 
 // (number? x) (integer? x) (exact? x) (nan? x) (= a b ...) (zero? x) (odd? n) ...
 function installPredicates(b: Builtins): void {
-  b.define("number?", 1, 1, isNumber);
-  b.define("complex?", 1, 1, isNumber);
+  b.define("number?", 1, 1, C.isComplex);
+  b.define("complex?", 1, 1, C.isComplex);
   b.define("real?", 1, 1, isNumber);
   b.define("rational?", 1, 1, N.isRational);
   b.define("integer?", 1, 1, N.isInteger);
-  b.define("exact?", 1, 1, (x: unknown) => N.isExact(checkNumber("exact?", x)));
-  b.define("inexact?", 1, 1, (x: unknown) => N.isInexact(checkNumber("inexact?", x)));
+  b.define("exact?", 1, 1, (x: unknown) =>
+    x instanceof Compnum ? C.isExact(x) : N.isExact(checkNumber("exact?", x)),
+  );
+  b.define("inexact?", 1, 1, (x: unknown) =>
+    x instanceof Compnum ? !C.isExact(x) : N.isInexact(checkNumber("inexact?", x)),
+  );
   b.define("exact-integer?", 1, 1, isExactInteger);
   b.define("exact-rational?", 1, 1, N.isExact);
-  b.define("nan?", 1, 1, (x: unknown) => N.isNaN(x));
-  b.define("infinite?", 1, 1, (x: unknown) => N.isInfinite(x));
-  b.define("finite?", 1, 1, (x: unknown) => N.isFinite(x));
+  b.define("nan?", 1, 1, (x: unknown) => (x instanceof Compnum ? C.isNaN(x) : N.isNaN(x)));
+  b.define("infinite?", 1, 1, (x: unknown) =>
+    x instanceof Compnum ? C.isInfinite(x) : N.isInfinite(x),
+  );
+  b.define("finite?", 1, 1, (x: unknown) => (x instanceof Compnum ? C.isFinite(x) : N.isFinite(x)));
 
   b.define("=", 1, -1, chain(N.numEq, "="));
   b.define("<", 1, -1, chain(N.lt, "<"));
@@ -118,8 +120,10 @@ function installArithmetic(b: Builtins): void {
   b.define("max", 1, -1, extreme(N.max, "max"));
   b.define("min", 1, -1, extreme(N.min, "min"));
   b.define("abs", 1, 1, (x: unknown) => N.abs(x));
-  b.define("magnitude", 1, 1, (x: unknown) => N.abs(x, "magnitude"));
-  b.define("square", 1, 1, N.square);
+  b.define("magnitude", 1, 1, (x: unknown) =>
+    x instanceof Compnum ? C.magnitude(x) : N.abs(x, "magnitude"),
+  );
+  b.define("square", 1, 1, (x: unknown) => (x instanceof Compnum ? C.mul(x, x) : N.square(x)));
   b.define("gcd", 0, -1, (...args: unknown[]) =>
     args.reduce<SchemeNumber>((acc, x) => N.gcd2(acc, x), 0),
   );
@@ -128,8 +132,18 @@ function installArithmetic(b: Builtins): void {
   );
   b.define("numerator", 1, 1, N.numerator);
   b.define("denominator", 1, 1, N.denominator);
-  b.define("expt", 2, 2, N.expt);
-  b.define("sqrt", 1, 1, N.sqrt);
+  b.define("expt", 2, 2, (base: unknown, power: unknown) =>
+    base instanceof Compnum ||
+    power instanceof Compnum ||
+    (isNumber(base) && isNumber(power) && N.isNegative(base) && !N.isInteger(power))
+      ? C.expt(base as SchemeNumber, power as SchemeNumber)
+      : N.expt(base, power),
+  );
+  b.define("sqrt", 1, 1, (x: unknown) =>
+    x instanceof Compnum || N.isNegative(checkNumber("sqrt", x))
+      ? C.sqrt(x as SchemeNumber)
+      : N.sqrt(x),
+  );
   b.define("exact-integer-sqrt", 1, 1, (n: unknown) => new MultipleValues(N.exactIntegerSqrt(n)));
 }
 
@@ -162,8 +176,14 @@ function installRounding(b: Builtins): void {
 
 // (scheme inexact): exp log sin cos tan asin acos atan (plus finite? infinite? nan? above)
 function installInexact(b: Builtins): void {
-  b.define("exp", 1, 1, N.exp);
-  b.define("log", 1, 2, N.log);
+  b.define("exp", 1, 1, (x: unknown) => (x instanceof Compnum ? C.exp(x) : N.exp(x)));
+  // Logarithms of negative reals and of Compnums are complex: (log -1) → 0.0+3.141592653589793i.
+  const isComplexLog = (x: unknown) => x instanceof Compnum || (isNumber(x) && N.isNegative(x));
+  const ln = (x: unknown) => (isComplexLog(x) ? C.log(x as SchemeNumber) : N.log(x));
+  b.define("log", 1, 2, (x: unknown, base?: unknown) => {
+    if (base === undefined) return ln(x);
+    return isComplexLog(x) || isComplexLog(base) ? N.div(ln(x), ln(base)) : N.log(x, base);
+  });
   b.define("sin", 1, 1, N.sin);
   b.define("cos", 1, 1, N.cos);
   b.define("tan", 1, 1, N.tan);
@@ -172,38 +192,38 @@ function installInexact(b: Builtins): void {
   b.define("atan", 1, 2, N.atan);
 }
 
-// (scheme complex) for real numbers: a real x is x + 0i (magnitude is defined with abs above).
+// (scheme complex): real-part imag-part angle make-rectangular make-polar (magnitude is above)
 function installComplex(b: Builtins): void {
-  b.define("real-part", 1, 1, (x: unknown) => checkNumber("real-part", x));
-  b.define("imag-part", 1, 1, (x: unknown) => (checkNumber("imag-part", x), 0));
+  b.define("real-part", 1, 1, (x: unknown) => C.realPart(checkComplex("real-part", x)));
+  b.define("imag-part", 1, 1, (x: unknown) => C.imagPart(checkComplex("imag-part", x)));
   b.define("angle", 1, 1, (x: unknown) => {
+    if (x instanceof Compnum) return C.angle(x);
     checkNumber("angle", x);
     if (N.isNaN(x, "angle")) return x;
     if (N.isNegative(x)) return Math.PI;
     return N.isExact(x) ? 0 : N.toInexact(0);
   });
-  b.define("make-rectangular", 2, 2, (re: unknown, im: unknown) => {
-    checkNumber("make-rectangular", re);
-    if (!N.isZero(checkNumber("make-rectangular", im)))
-      noComplex("make-rectangular", "imaginary part must be 0");
-    return re;
-  });
-  b.define("make-polar", 2, 2, (magnitude: unknown, angle: unknown) => {
-    checkNumber("make-polar", magnitude);
-    if (!N.isZero(checkNumber("make-polar", angle))) noComplex("make-polar", "angle must be 0");
-    return magnitude;
-  });
+  b.define("make-rectangular", 2, 2, (re: unknown, im: unknown) =>
+    C.makeRectangular(checkNumber("make-rectangular", re), checkNumber("make-rectangular", im)),
+  );
+  b.define("make-polar", 2, 2, (magnitude: unknown, angle: unknown) =>
+    C.makePolar(checkNumber("make-polar", magnitude), checkNumber("make-polar", angle)),
+  );
 }
 
 // (exact z) (inexact z) (number->string z radix) (string->number s radix)
 function installConversions(b: Builtins): void {
-  b.define("exact", 1, 1, (x: unknown) => N.toExact(x));
-  b.define("inexact", 1, 1, (x: unknown) => N.toInexact(x));
-  b.define("inexact->exact", 1, 1, (x: unknown) => N.toExact(x, "inexact->exact"));
-  b.define("exact->inexact", 1, 1, (x: unknown) => N.toInexact(x, "exact->inexact"));
+  const exact = (who: string) => (x: unknown) =>
+    x instanceof Compnum ? C.toExact(x, who) : N.toExact(x, who);
+  const inexact = (who: string) => (x: unknown) =>
+    x instanceof Compnum ? C.toInexact(x, who) : N.toInexact(x, who);
+  b.define("exact", 1, 1, exact("exact"));
+  b.define("inexact", 1, 1, inexact("inexact"));
+  b.define("inexact->exact", 1, 1, exact("inexact->exact"));
+  b.define("exact->inexact", 1, 1, inexact("exact->inexact"));
   b.define("number->string", 1, 2, (z: unknown, radix: unknown = 10) => {
     const who = "number->string";
-    return MString.from(formatNumber(checkNumber(who, z), checkRadix(who, radix)));
+    return MString.from(formatNumber(checkComplex(who, z), checkRadix(who, radix)));
   });
   b.define("string->number", 1, 2, (s: unknown, radix: unknown = 10) => {
     const who = "string->number";

@@ -14,6 +14,7 @@ export function setCommandLine(args: string[]): void {
 export const FEATURES = [
   "r7rs",
   "exact-closed",
+  "exact-complex",
   "ratios",
   "full-unicode",
   "nanolm",

@@ -118,6 +118,8 @@ export interface FrameView {
 }
 
 const MAX_TRACE = 100;
+/** The most ticks a run counts down at once (a small integer: 2^30 - 1). */
+const TICKS_MAX = 0x3fffffff;
 /** Room above a frame pointer that is always allocated (frames larger than this still work: the
  *  JS array grows on its own, only less efficiently). */
 const STACK_MARGIN = 512;
@@ -169,8 +171,15 @@ export class Execution {
   argc = 0;
   val: unknown = undefined;
   /** Procedure entries and loop iterations left before yielding to `run`'s caller. */
-  ticks = Infinity;
+  ticks = TICKS_MAX;
+  /** The rest of the budget beyond `ticks` (Infinity without a budget): `ticks` stays a small
+   *  integer, so counting it down never allocates a heap number, even in unoptimized code. */
+  reserve = Infinity;
   stop = RUNNING;
+  /** How many compiled procedures are running nested on the JS stack below the trampoline (a
+   *  caller may run its callee's code directly; see codegen's emitCall). Compiled code records
+   *  its frame on a throw only when the throw is its own (nest as on entry). */
+  nest = 0;
   /** Site of the innermost error, recorded by compiled code when it throws. */
   site = -1;
   handlers: HandlerNode | null = null;
@@ -219,8 +228,10 @@ export class Execution {
     if (this.stop === EXITED) return { state: "exit", code: this.exitCode };
     if (this.inLoop) throw new Error("Execution.run: already running (re-entrant call)");
     this.stop = RUNNING;
-    this.ticks = budget;
+    this.ticks = Math.min(budget, TICKS_MAX);
+    this.reserve = budget - this.ticks;
     this.paused = null;
+    this.nest = 0;
     this.inLoop = true;
     try {
       this.loop();
@@ -252,6 +263,7 @@ export class Execution {
         }
         return;
       } catch (e) {
+        this.nest = 0;
         this.raiseThrown(e);
       }
     }
@@ -263,7 +275,13 @@ export class Execution {
    */
   tick(): void {
     if (this.fp > this.limit) this.overflow();
-    if (this.ticks < 0 && this.stop === RUNNING) this.stop = YIELD;
+    if (this.ticks < 0 && this.stop === RUNNING) {
+      if (this.reserve > 0) {
+        const more = Math.min(this.reserve, TICKS_MAX);
+        this.reserve -= more;
+        this.ticks += more;
+      } else this.stop = YIELD;
+    }
   }
 
   /**

@@ -47,6 +47,12 @@ describe("run-time errors: message and location", () => {
     );
   });
 
+  it("unbound variable: the report points at the reference itself", () => {
+    const failure = schemeFailure("(define (g)\n  (display (+ 1 zork)))\n(g)\n");
+    expect(failure.report).toContain("at g (test.scm:2:17)");
+    expect(failure.report).toContain("at <top> (test.scm:3:1)");
+  });
+
   it("wrong number of arguments to a user procedure", () => {
     const failure = schemeFailure("(define (f x) x)\n(f 1 2)");
     expect(failure.message).toBe("f: expected 1 argument, got 2");

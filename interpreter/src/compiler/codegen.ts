@@ -591,10 +591,12 @@ class FnGen {
     if (!this.needCheck.has(v)) return place;
     return `((q = ${place}) !== UA ? q : CHK(q, ${JSON.stringify(v.name)}))`;
   }
-  private gref(cell: GlobalCell): string {
+  private gref(cell: GlobalCell, loc?: Loc): string {
     if (cell.immutable && cell.value !== UNBOUND) return this.k(cell.value);
     const k = this.k(cell);
-    return `((q = ${k}.value) !== UB ? q : G(${k}))`;
+    // Only the failing path records where it is (so "unbound variable" names the reference).
+    const fail = loc ? `(L = ${this.site(loc)}, G(${k}))` : `G(${k})`;
+    return `((q = ${k}.value) !== UB ? q : ${fail})`;
   }
 
   // ───────────── expressions ─────────────
@@ -611,7 +613,7 @@ class FnGen {
       case "lref":
         return this.ref(n.v);
       case "gref":
-        return this.gref(n.cell);
+        return this.gref(n.cell, n.loc);
       case "lset":
         return `(${this.place(n.v)} = ${this.value(n.value)}, US)`;
       case "gset":

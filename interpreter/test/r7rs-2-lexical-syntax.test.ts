@@ -1,16 +1,8 @@
 // R7RS-small §2 and §7.1: lexical syntax and datum syntax as the reader sees it — comments,
 // identifiers, characters, string escapes, number syntax, datum labels. Expectations checked
 // against Guile 3.0.8 with interpreter/bench/verify/.
-import { describe, expect, it } from "vitest";
-import { evalScheme } from "./helpers.ts";
-
-type Case = [source: string, expected: string];
-
-function valueCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(evalScheme(source)).toBe(expected);
-  });
-}
+import { describe } from "vitest";
+import { valueCases } from "./cases.ts";
 
 describe("§2.1 identifiers", () => {
   valueCases([

@@ -1,22 +1,8 @@
 // R7RS-small §4: expressions. Each case is a small program and the value of its last expression as
 // `write` prints it. Every expectation was checked against Guile 3.0.8 (and Chez 9.5.8 where it has
 // the feature) with interpreter/bench/verify/, so a failure here is ours to fix.
-import { describe, expect, it } from "vitest";
-import { evalScheme, runScheme } from "./helpers.ts";
-
-type Case = [source: string, expected: string];
-
-function valueCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(evalScheme(source)).toBe(expected);
-  });
-}
-
-function outputCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(runScheme(source)).toBe(expected);
-  });
-}
+import { describe } from "vitest";
+import { valueCases, outputCases } from "./cases.ts";
 
 describe("§4.1 primitive expression types", () => {
   valueCases([

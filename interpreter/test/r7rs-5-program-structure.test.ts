@@ -1,15 +1,8 @@
 // R7RS-small §5: program structure — definitions, syntax definitions, record types, libraries.
 // Expectations checked against Guile 3.0.8 with interpreter/bench/verify/.
 import { describe, expect, it } from "vitest";
-import { evalScheme, runScheme } from "./helpers.ts";
-
-type Case = [source: string, expected: string];
-
-function valueCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(evalScheme(source)).toBe(expected);
-  });
-}
+import { runScheme } from "./helpers.ts";
+import { valueCases } from "./cases.ts";
 
 describe("§5.3 variable definitions", () => {
   valueCases([

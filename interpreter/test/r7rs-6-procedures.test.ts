@@ -2,22 +2,8 @@
 // expression as `write` prints it (or, for output cases, what it printed). Expectations were checked
 // against Guile 3.0.8 with interpreter/bench/verify/; the few places where Guile departs from R7RS
 // are marked.
-import { describe, expect, it } from "vitest";
-import { evalScheme, runScheme } from "./helpers.ts";
-
-type Case = [source: string, expected: string];
-
-function valueCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(evalScheme(source)).toBe(expected);
-  });
-}
-
-function outputCases(cases: Case[]): void {
-  it.each(cases)("%s", (source, expected) => {
-    expect(runScheme(source)).toBe(expected);
-  });
-}
+import { describe } from "vitest";
+import { valueCases, outputCases } from "./cases.ts";
 
 describe("§6.1 equivalence predicates", () => {
   valueCases([

@@ -161,17 +161,40 @@ export async function replCommand(
       rl.prompt();
     }
   };
+  // Ctrl-C stops a running evaluation (it runs in slices, so the keyboard is still read), or
+  // else throws away the input typed so far. It never quits: that is Ctrl-D or (exit).
+  let evaluating = false;
+  let interrupted = false;
+  rl.on("SIGINT", () => {
+    if (evaluating) {
+      interrupted = true;
+      return;
+    }
+    rl.write(null, { ctrl: true, name: "u" });
+    process.stdout.write(pending === "" ? "\n(Ctrl-D or (exit) to quit)\n" : "\n");
+    pending = "";
+    prompt();
+  });
   prompt();
   for await (const line of rl) {
     lineNo++;
     if (interactive && line.trim() !== "") appendFileSync(HISTORY_FILE, line + "\n");
     pending += line + "\n";
     try {
-      const values = scheme.repl(pending, `repl#${lineNo}`);
+      interrupted = false;
+      evaluating = true;
+      const values = await scheme.replSliced(
+        pending,
+        `repl#${lineNo}`,
+        () => interrupted,
+        () => new Promise((resolve) => setImmediate(resolve)),
+      );
+      evaluating = false;
       pending = "";
       scheme.flush();
       for (const v of values) printValue(v);
     } catch (e) {
+      evaluating = false;
       if (isIncompleteInput(e)) {
         prompt();
         continue;

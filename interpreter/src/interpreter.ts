@@ -188,6 +188,41 @@ export class Interpreter {
   }
 
   /**
+   * `repl`, but run in slices that give the host's event loop a turn in between, so a user can
+   * interrupt a runaway evaluation (Ctrl-C at the REPL): once `interrupted()` says so, the form
+   * stops with an "interrupted" error and the environment keeps what was defined before it.
+   */
+  async replSliced(
+    source: string,
+    file: string,
+    interrupted: () => boolean,
+    yieldToHost: () => Promise<void> = () => new Promise((resolve) => setTimeout(resolve, 0)),
+  ): Promise<unknown[]> {
+    const values: unknown[] = [];
+    for (const { datum, loc } of readAll(source, file)) {
+      this.bindRuntime();
+      const code = this.vm.compile(this.expander.expandTopLevel(datum, this.replEnv, loc));
+      const exec = this.vm.start(code);
+      for (;;) {
+        const r = exec.run(REPL_SLICE);
+        flushConsole();
+        if (r.state === "done") {
+          values.push(isDefinition(datum) ? UNSPECIFIED : r.value);
+          break;
+        }
+        if (r.state === "error") throw new SchemeError(r.payload);
+        if (r.state === "exit") {
+          this.exitCode = exitStatus(r.code);
+          return values;
+        }
+        await yieldToHost();
+        if (interrupted()) throw new SchemeError(new ErrorObject("interrupted", []));
+      }
+    }
+    return values;
+  }
+
+  /**
    * Start a program under the debugger. Nothing runs until the session's `run(budget)` or a step
    * call; set breakpoints first (`session.setBreakpoints(file, lines)`).
    */
@@ -224,6 +259,9 @@ function runUnattended(exec: Execution): unknown {
     if (r.state === "exit") throw new SchemeExit(r.code);
   }
 }
+
+/** Steps per REPL slice: a few milliseconds of work between two looks at the keyboard. */
+const REPL_SLICE = 200_000;
 
 function isDefinition(datum: unknown): boolean {
   return datum instanceof Pair && datum.car instanceof Sym && datum.car.name.startsWith("define");

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { newScheme } from "./helpers.ts";
 import type { DebugStatus } from "../src/debugger.ts";
+import { MultipleValues, UNSPECIFIED } from "../src/values.ts";
 
 const PROGRAM = `(define (square x)
   (* x x))
@@ -144,5 +145,30 @@ describe("debug sessions", () => {
       expect(s.report).toContain("car: expected a pair, got 5");
       expect(s.report).toContain("prog.scm:2:3");
     }
+  });
+});
+
+describe("sliced REPL evaluation", () => {
+  it("can be interrupted, keeping what was defined before", async () => {
+    const { scheme } = newScheme();
+    await scheme.replSliced("(define n 0)", "repl#1", () => false);
+    let slices = 0;
+    await expect(
+      scheme.replSliced("(let loop () (set! n (+ n 1)) (loop))", "repl#2", () => ++slices > 3),
+    ).rejects.toThrow(/interrupted/);
+    const [moved] = await scheme.replSliced("(> n 0)", "repl#3", () => false);
+    expect(moved).toBe(true);
+  });
+
+  it("gives the same values as the one-shot REPL", async () => {
+    const { scheme } = newScheme();
+    const values = await scheme.replSliced(
+      "(define (sq x) (* x x)) (sq 12) (values 1 2)",
+      "r",
+      () => false,
+    );
+    expect(values[0]).toBe(UNSPECIFIED); // a definition shows nothing
+    expect(values[1]).toBe(144);
+    expect(values[2]).toBeInstanceOf(MultipleValues);
   });
 });

@@ -16,6 +16,7 @@ import { install as installHashTables } from "./hashtables.ts";
 import { install as installPorts } from "./ports.ts";
 import { install as installSystem } from "./system.ts";
 import { install as installPromises } from "./promises.ts";
+import { install as installBinary } from "./binary.ts";
 
 /** Fills `b` with every builtin primitive and value. */
 export function installAll(b: Builtins = new Builtins()): Builtins {
@@ -34,6 +35,7 @@ export function installAll(b: Builtins = new Builtins()): Builtins {
   installPorts(b);
   installSystem(b);
   installPromises(b);
+  installBinary(b);
   return b;
 }
 

@@ -2,6 +2,8 @@
 // NanoLM extras. Syntax keywords and procedures alike; the expander resolves each name to a
 // system binding (a builtin, a prelude definition or a core syntax).
 
+import { BINARY_NAMES, KERNEL_NAMES, SRFI_151_NAMES } from "./binary.ts";
+
 const words = (s: string): string[] => s.trim().split(/\s+/);
 
 const CXR4 = words(`
@@ -120,4 +122,7 @@ export const STANDARD_LIBRARIES: Record<string, string[]> = {
   "srfi 4": srfi4Names(),
   "srfi 69": SRFI_69,
   "nanolm extras": NANOLM_EXTRAS,
+  "nanolm binary": BINARY_NAMES,
+  "srfi 151": SRFI_151_NAMES,
+  "nanolm kernels": KERNEL_NAMES,
 };

@@ -273,7 +273,7 @@ function requireHost(who: string, path: string): PortHost {
   return host;
 }
 
-function readFileBytes(who: string, name: unknown): [string, Uint8Array] {
+export function readFileBytes(who: string, name: unknown): [string, Uint8Array] {
   const path = checkString(who, name).toString();
   const bytes = requireHost(who, path).readFile(path);
   if (bytes === null) fileError(`${who}: cannot open file`, path);

@@ -71,6 +71,20 @@ describe("(srfi 151)", () => {
 });
 
 describe("(nanolm kernels)", () => {
+  it("float32 rounds to the nearest single-precision number, staying inexact", () => {
+    expect(run(`(float32 0.1)`)).toBe(String(Math.fround(0.1)));
+    expect(run(`(list (float32 1) (float32 16777217) (exact? (float32 3)))`)).toBe(
+      "(1.0 16777216.0 #f)",
+    );
+    expect(fails(`(float32 "x")`)).toMatch(/float32: expected a real number/);
+  });
+  it("dot-f32 adds in the C engine's order: 16 float32 lanes, folded, then the tail", () => {
+    // 1e8 + 1 − 1e8 is 0 in float32 when added in order, but the lanes keep them apart: lane 0
+    // gets 1e8 and −1e8 (columns 0 and 16), lane 1 gets the 1, so the fold leaves 1.
+    const w = [1e8, 1, ...Array(14).fill(0), -1e8, ...Array(15).fill(0)];
+    expect(run(`(dot-f32 (f32vector ${w.join(" ")}) 0 (make-f64vector 32 1.0) 32)`)).toBe("1.0");
+    expect(run(`(dot-f32 (f32vector 1e8 1 -1e8) 0 (f64vector 1 1 1) 3)`)).toBe("0.0");
+  });
   it("dot-f32 multiplies a row slice by a vector", () => {
     expect(run(`(dot-f32 (f32vector 9 1 2 3) 1 (f64vector 1 0.5 2) 3)`)).toBe("8.0");
     expect(fails(`(dot-f32 (f32vector 1 2) 1 (f64vector 1 1) 2)`)).toMatch(/run past the end/);

@@ -8,6 +8,7 @@ import type { Builtins } from "./registry.ts";
 import { schemeError, wrongType } from "../errors.ts";
 import { makeFlonum, normalizeBigInt } from "../values.ts";
 import { checkBytevector, checkIndexValue, checkLength } from "./args.ts";
+import { toFloat } from "./srfi4.ts";
 import { readFileBytes } from "./ports.ts";
 
 /** Check that [start, start + size) lies inside `bv`, naming the procedure in the error. */
@@ -168,20 +169,45 @@ function checkCount(
   return count;
 }
 
+/**
+ * Σ_{j<n} w[start + j]·x[j] in float32, in the C engine's order (engine-c/src/kernels.c
+ * dot_f32): 16 running sums, lane l over the columns j ≡ l (mod 16) of the first n − n mod 16,
+ * folded as p[l] + p[l+8], then + p[l+4], + p[l+2], + p[l+1]; then the leftover columns one by
+ * one. Every product and sum is rounded to float32 on its own, as C's `float` arithmetic does.
+ */
+export function dotF32(
+  w: ArrayLike<number>,
+  start: number,
+  x: ArrayLike<number>,
+  n: number,
+): number {
+  const f = Math.fround;
+  const lanes = new Float32Array(16); // stores round to float32
+  const n16 = n - (n % 16);
+  for (let j = 0; j < n16; j += 16)
+    for (let l = 0; l < 16; l++) lanes[l] = lanes[l] + f(w[start + j + l] * x[j + l]);
+  for (let width = 8; width >= 1; width /= 2)
+    for (let l = 0; l < width; l++) lanes[l] = lanes[l] + lanes[l + width];
+  let sum = lanes[0];
+  for (let j = n16; j < n; j++) sum = f(sum + f(w[start + j] * x[j]));
+  return sum;
+}
+
 function installKernels(b: Builtins): void {
-  // (dot-f32 w w-start x n) = Σ_{j<n} w[w-start+j]·x[j], accumulated in double.
+  b.define("float32", 1, 1, (x: unknown) => makeFlonum(Math.fround(toFloat("float32", x))));
+  // (dot-f32 w w-start x n): dotF32 above.
   b.define("dot-f32", 4, 4, (wv: unknown, ws: unknown, xv: unknown, n: unknown) => {
     const w = floatVector("dot-f32", wv);
     const x = floatVector("dot-f32", xv);
     const start = checkIndexValue("dot-f32", ws);
     const count = checkCount("dot-f32", n, start, w, x);
-    let sum = 0;
-    for (let j = 0; j < count; j++) sum += w[start + j] * x[j];
-    return makeFlonum(sum);
+    return makeFlonum(dotF32(w, start, x, count));
   });
-  // (dot-q8 wq w-start wscales xq xscales n group-size): Q8_0 · Q8_0, integer sums per group.
+  // (dot-q8 wq w-start wscales xq xscales n group-size): Q8_0 · Q8_0 as the C engine computes
+  // it: per group an exact integer sum, then val += (isum · w-scale) · x-scale in float32.
   b.define("dot-q8", 7, 7, (...args: unknown[]) => {
     const who = "dot-q8";
+    const f = Math.fround;
     const wq = int8Vector(who, args[0]);
     const start = checkIndexValue(who, args[1]);
     const wScales = floatVector(who, args[2]);
@@ -199,10 +225,10 @@ function installKernels(b: Builtins): void {
       schemeError(`${who}: the scale vectors are too short for ${groups} groups from group ${g0}`);
     let sum = 0;
     for (let g = 0; g < groups; g++) {
-      let isum = 0; // exact: |isum| ≤ 127·127·group_size
+      let isum = 0; // exact: |isum| ≤ 127·127·group_size < 2^24, so float32(isum) is exact too
       const base = g * gs;
       for (let k = 0; k < gs; k++) isum += wq[start + base + k] * xq[base + k];
-      sum += isum * wScales[g0 + g] * xScales[g];
+      sum = f(sum + f(f(isum * wScales[g0 + g]) * xScales[g]));
     }
     return makeFlonum(sum);
   });
@@ -230,4 +256,4 @@ export const SRFI_151_NAMES = [
   "arithmetic-shift",
   "bit-count",
 ];
-export const KERNEL_NAMES = ["dot-f32", "dot-q8"];
+export const KERNEL_NAMES = ["float32", "dot-f32", "dot-q8"];

@@ -183,6 +183,9 @@ export function charEq(a: unknown, b: unknown, p: P): unknown {
 function flo(r: number): unknown {
   return Number.isInteger(r) ? new Flonum(r) : r;
 }
+export function float32(a: unknown, p: P): unknown {
+  return typeof a === "number" ? flo(Math.fround(a)) : p.fn(a);
+}
 export function f64Ref(v: unknown, i: unknown, p: P): unknown {
   if (v instanceof Float64Array && typeof i === "number" && i >>> 0 === i && i < v.length)
     return flo(v[i]);
@@ -252,6 +255,7 @@ export const INLINE_RULES: Record<string, InlineRule> = {
   "f64vector-set!": { arity: 3, helper: "f64Set" },
   "f32vector-set!": { arity: 3, helper: "f32Set" },
   exp: { arity: 1, helper: "exp" },
+  float32: { arity: 1, helper: "float32" },
   max: { arity: 2, helper: "max" },
   min: { arity: 2, helper: "min" },
   modulo: { arity: 2, helper: "modulo" },

@@ -16,10 +16,19 @@ export class SchemeError extends Error {
   }
 }
 
+/** The longest an irritant is written in a message: a 4096-element vector is not a message. */
+const MAX_IRRITANT_CHARS = 200;
+
+/** `x` as `write` prints it, cut to MAX_IRRITANT_CHARS with "…" when longer. */
+export function writeShort(x: unknown): string {
+  const s = writeString(x);
+  return s.length <= MAX_IRRITANT_CHARS ? s : s.slice(0, MAX_IRRITANT_CHARS) + "…";
+}
+
 /** `message irritant ...` as a user reads it: irritants are written, separated by spaces. */
 export function errorMessage(e: ErrorObject): string {
   let s = e.message;
-  for (const x of e.irritants) s += " " + writeString(x);
+  for (const x of e.irritants) s += " " + writeShort(x);
   return s;
 }
 
@@ -46,7 +55,7 @@ export function errorOfKind(kind: ErrorKind, message: string, loc: Loc | null = 
 /** `car: expected a pair, got 5` */
 export function wrongType(who: string, expected: string, got: unknown): never {
   throw new SchemeError(
-    new ErrorObject(`${who}: expected ${expected}, got ${writeString(got)}`, []),
+    new ErrorObject(`${who}: expected ${expected}, got ${writeShort(got)}`, []),
   );
 }
 

@@ -1,16 +1,15 @@
-// `nanolm run` and `nanolm seq2seq`: generate with the native or the WebAssembly engine.
-// Both engines take the same flags and print the same JSON (the CLI contract in README.md).
+// `nanolm run` and `nanolm seq2seq`: generate with the native, the WebAssembly or the Scheme
+// engine. All take the same flags and print the same JSON (the CLI contract in README.md).
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { CliError, existingFile, numberFlag, parseFlags, required } from "./common.ts";
-import { runNative } from "./native.ts";
 
 const RUN_USAGE = `usage: nanolm run --model PATH --prompt TEXT [options]
 
 Generate text from a prompt.
 
 options:
-  --engine native|wasm       which engine runs the model (default native)
+  --engine E                 native, wasm or scheme: which engine runs it (default native)
   --max-new-tokens N         stop after N new tokens (default: up to 256, within block_size)
   --temperature T            0 = greedy (default 1.0)
   --top-k K                  sample from the K most likely tokens (default 0 = off)
@@ -20,10 +19,10 @@ options:
   --lora PATH                apply a LoRA module
   --instruct                 wrap the prompt in the instruction template
   --ignore-eos               keep generating after <|eos|>
-  --threads N                worker threads (default: CPU count, at most 8)
+  --threads N                worker threads (default: CPU count, at most 8; scheme: one)
   --json                     print one JSON object instead of streaming text`;
 
-const SEQ2SEQ_USAGE = `usage: nanolm seq2seq --model PATH --input TEXT [--engine native|wasm] [--threads N] [--json]
+const SEQ2SEQ_USAGE = `usage: nanolm seq2seq --model PATH --input TEXT [--engine native|wasm|scheme] [--threads N] [--json]
 
 Run a non-causal (sequence-to-sequence) model: the input must be exactly block_size tokens;
 the output is the most likely token at every position (e.g. sort-6: 654321 → 123456).`;
@@ -35,10 +34,10 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
-function engineChoice(raw: string | undefined): "native" | "wasm" {
+function engineChoice(raw: string | undefined): "native" | "wasm" | "scheme" {
   const engine = raw ?? "native";
-  if (engine !== "native" && engine !== "wasm") {
-    throw new CliError(`--engine must be native or wasm, got '${engine}'`, 2);
+  if (engine !== "native" && engine !== "wasm" && engine !== "scheme") {
+    throw new CliError(`--engine must be native, wasm or scheme, got '${engine}'`, 2);
   }
   return engine;
 }
@@ -83,7 +82,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   if (options.repetitionPenalty <= 0) throw new CliError("--repetition-penalty must be > 0", 2);
   if (options.prompt === "") throw new CliError("--prompt is empty", 2);
-  if (engineChoice(v.engine) === "native") return runNative(["run", ...withoutEngine(argv)]);
+  const engine = engineChoice(v.engine);
+  if (engine === "native")
+    return (await import("./native.ts")).runNative(["run", ...withoutEngine(argv)]);
+  if (engine === "scheme") return (await import("./run-scheme.ts")).runScheme(options);
   const { runWasm } = await import("./run-wasm.ts");
   return runWasm(options);
 }
@@ -108,7 +110,10 @@ export async function seq2seqCommand(argv: string[]): Promise<number> {
       numberFlag("threads", v.threads, { min: 1, max: 64, integer: true }) ?? defaultThreads(),
     json: v.json ?? false,
   };
-  if (engineChoice(v.engine) === "native") return runNative(["seq2seq", ...withoutEngine(argv)]);
+  const engine = engineChoice(v.engine);
+  if (engine === "native")
+    return (await import("./native.ts")).runNative(["seq2seq", ...withoutEngine(argv)]);
+  if (engine === "scheme") return (await import("./run-scheme.ts")).seq2seqScheme(options);
   const { seq2seqWasm } = await import("./run-wasm.ts");
   return seq2seqWasm(options);
 }

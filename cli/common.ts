@@ -4,8 +4,15 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** Set by scripts/build-interpreter.mjs in the start-up snapshot's bundle, where import.meta.url
+ *  does not name this file. */
+declare const __NANOLM_ROOT__: string | undefined;
+
 /** The repository root (this file lives in <root>/cli). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const repoRoot =
+  typeof __NANOLM_ROOT__ === "string"
+    ? __NANOLM_ROOT__
+    : resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** A user-facing error: printed as `nanolm: error: …` with this exit code (2 = usage). */
 export class CliError extends Error {

@@ -3,11 +3,15 @@
 // `node --build-snapshot` runs this file once: it builds a whole interpreter — builtins, expander,
 // and the compiled prelude — and V8 saves the heap. `bin/nanolm scheme|repl` then starts Node
 // from that heap (`node --snapshot-blob …`), so a program begins running ~0.1 s sooner than if
-// every start re-read, re-expanded and re-compiled the prelude.
+// every start re-read, re-expanded and re-compiled the prelude. `run` and `seq2seq` with
+// `--engine scheme` start here too: the Scheme engine then needs no TypeScript compiled at start.
 import * as v8 from "node:v8";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { consoleInterpreter, replCommand, schemeCommand, SchemeUsageError } from "./scheme.ts";
+import { CliError } from "./common.ts";
+import { runCommand, seq2seqCommand } from "./run.ts";
+import { useSchemeInterpreter } from "./run-scheme.ts";
 import { resetClock } from "../interpreter/src/runtime/system.ts";
 
 /** The repository the snapshot was built from (set by scripts/build-interpreter.mjs). */
@@ -47,12 +51,16 @@ async function main(argv: string[]): Promise<number> {
     prebuilt.configure({ searchPath: libPath, commandLine });
     return prebuilt;
   };
+  useSchemeInterpreter((libPath) => reuse(libPath, ["nanolm"]));
   try {
+    // bin/nanolm sends `run` and `seq2seq` here only with --engine scheme.
+    if (command === "run") return await runCommand(rest);
+    if (command === "seq2seq") return await seq2seqCommand(rest);
     return await (command === "repl" ? replCommand(rest, reuse) : schemeCommand(rest, reuse));
   } catch (e) {
-    if (e instanceof SchemeUsageError) {
+    if (e instanceof SchemeUsageError || e instanceof CliError) {
       process.stderr.write(`nanolm: error: ${e.message}\n`);
-      return 2;
+      return e instanceof CliError ? e.exitCode : 2;
     }
     process.stderr.write(`nanolm: error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;

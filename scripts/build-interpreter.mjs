@@ -60,6 +60,8 @@ export async function buildSchemeSnapshot() {
     minify: true,
     keepNames: true,
     plugins: [lexerOnly],
+    // Only `--engine scheme` runs from the snapshot: the other engines stay out of it.
+    external: ["./run-wasm.ts", "./native.ts"],
     define: {
       __NANOLM_ROOT__: JSON.stringify(root),
       // The prelude is read (at snapshot-build time) relative to interpreter/src/node.ts.

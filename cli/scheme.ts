@@ -1,6 +1,6 @@
 // `nanolm scheme FILE.scm [args…]` runs a Scheme program; `nanolm repl` is the interactive REPL.
-// Both are also bundled into build/interpreter/scheme-cli.mjs so that start-up skips tsx
-// (see bin/nanolm and scripts/build-interpreter.mjs).
+// Both are also bundled into the start-up snapshot build/interpreter/scheme.blob, so that start-up
+// skips tsx (see bin/nanolm and scripts/build-interpreter.mjs).
 import { existsSync, readFileSync, appendFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,6 +10,10 @@ import { SchemeError, formatErrorReport } from "../interpreter/src/errors.ts";
 import { isIncompleteInput } from "../interpreter/src/reader/reader.ts";
 import { writeString } from "../interpreter/src/printer.ts";
 import { UNSPECIFIED, MultipleValues } from "../interpreter/src/values.ts";
+import { repoRoot } from "./common.ts";
+
+/** NanoLM's own libraries — (nano model) and the rest — are found without -I. */
+const schemeLibDir = join(repoRoot, "scheme-lib");
 
 export class SchemeUsageError extends Error {}
 
@@ -20,7 +24,8 @@ standard library is available. Exit status: 0, the program's (exit n), or 1 on a
 (reported on stderr with a Scheme stack trace).
 
 options:
-  -I, --lib-path DIR   also look for libraries (import (foo bar) → DIR/foo/bar.sld) in DIR
+  -I, --lib-path DIR   also look for libraries (import (foo bar) → DIR/foo/bar.sld) in DIR;
+                       NanoLM's (nano …) libraries in scheme-lib/ are always found
   --debug-bench        run with the debugger attached and a breakpoint armed on a line that never
                        runs (what \`npm run bench:scheme\` measures)
   -h, --help           show this help`;
@@ -31,7 +36,7 @@ An interactive Scheme REPL: multi-line input (a form is run once its parentheses
 history in ~/.nanolm_history, errors shown with their location. Ctrl-D quits.
 
 options:
-  -I, --lib-path DIR   also look for libraries in DIR
+  -I, --lib-path DIR   also look for libraries in DIR (scheme-lib/ is always searched)
   -h, --help           show this help`;
 
 interface Parsed {
@@ -63,6 +68,7 @@ function parseOptions(argv: string[], usage: string, takesFile: boolean): Parsed
       throw new SchemeUsageError(`unexpected argument '${arg}'\n\n${usage}`);
     }
   }
+  parsed.libPath.push(schemeLibDir);
   return parsed;
 }
 

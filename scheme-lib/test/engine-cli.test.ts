@@ -329,4 +329,18 @@ describe.skipIf(!psycho || !sort6 || !hasNative)("nanolm --engine scheme", () =>
       expect(r.stdout, key).toBe("");
     }
   });
+
+  it("nanolm scheme finds (nano …) without -I: the example program", () => {
+    const example = resolve(import.meta.dirname, "..", "examples", "generate.scm");
+    const r = run(nanolmBin, ["scheme", example, psycho!, PSYCHO_PROMPT, "6"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("一切个体的普"); // the six greedy tokens 188 589 203 370 187 943
+    // what the observer saw of the last token run (the 6 prompt tokens and 5 of the 6 new ones:
+    // the last new token is never run): the last layer's 4 heads over 11 positions
+    const heads = lines.filter((l) => l.startsWith("layer 7 head "));
+    expect(heads).toHaveLength(4);
+    for (const line of heads) expect(line.match(/\(([\d ]+)\)$/)![1].split(" ")).toHaveLength(11);
+  });
 });

@@ -882,6 +882,18 @@ describe("library edge cases", () => {
       ),
     ).toBe("define-library (l): exported name nope is not defined");
   });
+  it("a name a library uses but neither defines nor imports is reported when it is defined", () => {
+    expect(
+      expandError(
+        "(define-library (l) (export f) (import (scheme base)) (begin (define (f x) (caddr (g x))) (define (g x) x)))",
+      ),
+    ).toBe("define-library (l): caddr is used but neither defined nor imported");
+    expect(
+      expandError(
+        "(define-library (l) (export f) (import (scheme base)) (begin (define (f) (list a b))))",
+      ),
+    ).toBe("define-library (l): a, b are used but neither defined nor imported");
+  });
   it("a library may re-export what it imports", () => {
     expect(
       expand("(define-library (l) (export car) (import (scheme base))) (import (l)) (car 1)"),

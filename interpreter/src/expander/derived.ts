@@ -233,8 +233,11 @@ export function condExpandBody(
     const parts = listItems(clause);
     if (parts === undefined || parts.length === 0)
       return syntaxError("cond-expand: bad clause", loc, strip(clause));
-    if (x.isKeyword(parts[0], env, "else") || requirementHolds(x, parts[0], loc))
-      return parts.slice(1);
+    // (Only an identifier spelled `else` is looked up: looking up a feature name would make it a
+    // variable reference of the library being defined.)
+    const isElse =
+      isIdentifier(parts[0]) && baseName(parts[0]) === "else" && x.isKeyword(parts[0], env, "else");
+    if (isElse || requirementHolds(x, parts[0], loc)) return parts.slice(1);
   }
   return [];
 }

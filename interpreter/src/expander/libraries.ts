@@ -310,6 +310,16 @@ export class Libraries implements LibraryHooks {
         b.kind === "global" ? { kind: "global", cell: b.cell, imported: true } : b,
       );
     }
+    // A library's body sees only what it imports and defines (R7RS 5.6.1): a name it uses but
+    // never defines is a mistake to report now, not an "unbound variable" when the code runs.
+    const unknown: string[] = [];
+    for (const [n, b] of env.names) if (b.kind === "global" && b.free === true) unknown.push(n);
+    if (unknown.length > 0)
+      return syntaxError(
+        `define-library ${name}: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} ` +
+          "used but neither defined nor imported",
+        loc,
+      );
     const bodyCore: Core | null =
       body.length === 0 ? null : body.length === 1 ? body[0] : { kind: "seq", body, loc };
     this.loaded.set(key, { name, exports, body: bodyCore, deps, queued: bodyCore === null });

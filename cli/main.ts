@@ -1,14 +1,18 @@
-// nanolm — NanoLM's command-line tool: one front door to the engines (and, later, training).
+// nanolm — NanoLM's command-line tool: one front door to the engines and to training.
 // Each subcommand lives in its own module and is loaded only when used, so `--help` is instant.
 import { CliError } from "./common.ts";
 
 const USAGE = `usage: nanolm <command> [options]
 
 commands:
-  run       generate text from a prompt (native or WebAssembly engine)
+  run       generate text from a prompt (native, WebAssembly or Scheme engine)
   seq2seq   run a non-causal model on an input (e.g. the sort model)
   inspect   show a .bin file's header, config, parameter count and tokenizer
   quantize  convert an F32 .bin to Q8_0, byte-identical to the original Nano exporter
+  train     train a model (pretraining, SFT, LoRA, toy tasks) from a JSON config
+  export    write a training checkpoint as a .bin model or LoRA module (F32 or Q8_0)
+  plot      draw a training log's loss curves to an SVG or PNG file
+  tokenizer build a tokenizer (JSON) from corpus files, for training
   demo      a short tour on the models at hand (what \`npm start\` runs)
   scheme    run a Scheme program (R7RS-small): nanolm scheme FILE.scm [args…]
   repl      an interactive Scheme REPL
@@ -23,6 +27,10 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import("./inspect.ts")).inspectCommand,
   quantize: async () => (await import("./quantize.ts")).quantizeCommand,
   demo: async () => (await import("./demo.ts")).demoCommand,
+  train: async () => (await import("./train.ts")).trainCommand,
+  export: async () => (await import("./export.ts")).exportCommand,
+  plot: async () => (await import("./plot.ts")).plotCommand,
+  tokenizer: async () => (await import("./tokenizer.ts")).tokenizerCommand,
   scheme: async () => schemeAdapter("schemeCommand"),
   repl: async () => schemeAdapter("replCommand"),
 };

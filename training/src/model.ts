@@ -210,7 +210,9 @@ export function createModel(
   for (const [name, shape] of parameterShapes(c, lora)) {
     const trainable = !lora || name.includes(".lora_");
     const values = initialValues(name, shape, c, random);
-    params.set(name, tf.variable(tf.tensor(values, shape), trainable));
+    const initial = tf.tensor(values, shape);
+    params.set(name, tf.variable(initial, trainable)); // the variable copies it
+    initial.dispose();
   }
   const trainable = [...params.keys()].filter((n) => params.get(n)!.trainable);
   const p = (name: string): tf.Variable => params.get(name)!;

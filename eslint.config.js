@@ -5,7 +5,13 @@ import globals from "globals";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "**/build/", "engine-c/wasm/nano-engine*.{js,mjs}", "coverage/"],
+    ignores: [
+      "node_modules/",
+      "**/build/",
+      "engine-c/wasm/nano-engine*.{js,mjs}",
+      "coverage/",
+      "playground/dist/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -189,8 +189,9 @@ describe.skipIf(!haveChromium || !haveApp)("the playground in Chromium", () => {
     }, DEBUG_PROGRAM);
     await page.click("#debug");
     await page.waitForFunction(() => window.nanolm.currentLine() === 3, null, { timeout: 20_000 });
-    expect(await page.$("#editor .current-expression")).not.toBeNull();
-    expect(await page.$("#editor .breakpoint-glyph")).not.toBeNull();
+    // Monaco draws decorations on its next frame: wait for them rather than look at once.
+    await page.waitForSelector("#editor .current-expression", { timeout: 10_000 });
+    await page.waitForSelector("#editor .breakpoint-glyph", { timeout: 10_000 });
 
     // The paused frame's variables, by name and value.
     await page.waitForSelector("#variables .variable", { timeout: 10_000 });
@@ -226,6 +227,9 @@ describe.skipIf(!haveChromium || !haveApp)("the playground in Chromium", () => {
   });
 
   it("Stop ends (let loop () (loop)) and a new run still prints", async () => {
+    // Whatever an earlier test left running or paused, start from a stopped program.
+    if (await page.isEnabled("#stop")) await page.click("#stop");
+    await page.waitForSelector("#run:not([disabled])", { timeout: 20_000 });
     await page.evaluate(() => window.nanolm.setProgram("(let loop () (loop))"));
     await page.click("#run");
     await page.waitForTimeout(500);

@@ -12,6 +12,7 @@ import {
   newScheme,
   PSYCHO_GREEDY_PREFIX,
   PSYCHO_PROMPT_IDS,
+  fromScheme,
   schemeError,
   sharedModel,
   toScheme,
@@ -290,13 +291,7 @@ describe.skipIf(!sort6)("sort-6 seq2seq", () => {
        (define model (bytevector->model model-bytes))
        (map (lambda (ids) (seq2seq model ids)) inputs)`,
     );
-    const outputs: number[][] = [];
-    for (let p = got as { car: unknown; cdr: unknown } | null; p; p = p.cdr as typeof p) {
-      const row: number[] = [];
-      for (let q = p.car as { car: unknown; cdr: unknown } | null; q; q = q.cdr as typeof q)
-        row.push(q.car as number);
-      outputs.push(row);
-    }
+    const outputs = fromScheme(got) as number[][];
     expect(outputs).toEqual(expected);
     expect(engine.decode(outputs[0])).toBe("123456");
     expect(engine.decode(outputs[1])).toBe("012389");

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../engine-c/ts/engine.ts";
 import { parameterCount, readModel } from "../../engine-c/ts/format.ts";
-import { newScheme, toScheme } from "../../scheme-lib/test/helpers.ts";
+import { fromScheme, newScheme, toScheme } from "../../scheme-lib/test/helpers.ts";
 import { Rng } from "../src/rng.ts";
 import { createTask } from "../src/tasks/index.ts";
 
@@ -53,13 +53,7 @@ describe("models/sort.bin", () => {
        (define model (bytevector->model model-bytes))
        (map (lambda (ids) (seq2seq model ids)) inputs)`,
     );
-    const rows: number[][] = [];
-    for (let p = got as { car: unknown; cdr: unknown } | null; p; p = p.cdr as typeof p) {
-      const row: number[] = [];
-      for (let q = p.car as { car: unknown; cdr: unknown } | null; q; q = q.cdr as typeof q)
-        row.push(q.car as number);
-      rows.push(row);
-    }
+    const rows = fromScheme(got) as number[][];
     expect(rows).toEqual(ids.map((x) => engine.seq2seq(x)));
     expect(engine.decode(rows[0])).toBe("123456");
   });
@@ -98,9 +92,7 @@ describe("models/nano-pico.bin", () => {
                  '((max-new-tokens . 40) (temperature . 0) (ignore-eos . #t))
                  (lambda (id text) #f))`,
     );
-    const list: number[] = [];
-    for (let p = schemeIds as { car: unknown; cdr: unknown } | null; p; p = p.cdr as typeof p)
-      list.push(p.car as number);
+    const list = fromScheme(schemeIds) as number[];
     expect(list).toEqual(ids);
   });
 });

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { VocabEntry } from "../../engine-c/ts/format.ts";
 import { Tokenizer as EngineTokenizer } from "../../engine-c/ts/tokenizer.ts";
+import { isModelFile, tokenizerOfModelFile } from "./import-bin.ts";
 
 /** The tokenizer as saved to disk and stored in checkpoints; a token's id is its index. */
 export interface TokenizerJson {
@@ -129,7 +130,10 @@ export class Tokenizer {
   static load(path: string): Tokenizer {
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(path, "utf8"));
+      // A .bin model carries its tokenizer: fine-tuning data is encoded with the base's own.
+      json = isModelFile(path)
+        ? tokenizerOfModelFile(path)
+        : JSON.parse(readFileSync(path, "utf8"));
     } catch (e) {
       throw new Error(`cannot read tokenizer ${path}: ${(e as Error).message}`);
     }

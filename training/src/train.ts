@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { initBackend } from "./backend.ts";
+import { isModelFile, readBaseModel, type BaseModel } from "./import-bin.ts";
 import {
   loadCheckpoint,
   saveCheckpoint,
@@ -87,7 +88,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         `or delete ${config.out} (or change "out") to start afresh`,
     );
   }
-  const base = config.init && !resumed ? loadCheckpoint(config.init.from) : undefined;
+  // The base of an SFT or LoRA run: a checkpoint, or a .bin model (read once the model's shape is
+  // known, below).
+  const initFrom = config.init && !resumed ? config.init.from : undefined;
+  let base: BaseModel | undefined =
+    initFrom && !isModelFile(initFrom) ? loadCheckpoint(initFrom) : undefined;
 
   let backend: string;
   try {
@@ -105,6 +110,14 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     throw new TrainingError(`cannot open the data: ${(e as Error).message}`);
   }
   const tokenizer = dataset.tokenizer;
+  if (initFrom && isModelFile(initFrom)) {
+    const vocabSize = config.model.vocabSize ?? tokenizer.vocabSize;
+    try {
+      base = readBaseModel(initFrom, { ...config.model, vocabSize });
+    } catch (e) {
+      throw new TrainingError((e as Error).message);
+    }
+  }
   if (base && JSON.stringify(base.tokenizer) !== JSON.stringify(tokenizer.json)) {
     throw new TrainingError(
       `the tokenizer of the data differs from the one ${config.init!.from} was trained with`,
@@ -317,7 +330,7 @@ function restore(model: NanoTfModel, optimizer: AdamW, dataset: Dataset, ckpt: C
 
 /** SFT / LoRA: start from a base checkpoint's weights. Every base parameter must fit; only LoRA
  *  adapters (which the base does not have) keep their fresh initialization. */
-function loadBaseWeights(model: NanoTfModel, base: Checkpoint, from: string): void {
+function loadBaseWeights(model: NanoTfModel, base: BaseModel, from: string): void {
   tf.tidy(() => {
     for (const [name, v] of model.params) {
       const t = base.params.get(name);

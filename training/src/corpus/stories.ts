@@ -37,10 +37,21 @@ interface Hero {
   his: string; // her / his
 }
 
-const GIRLS = ["Mia", "Lily", "Anna", "Zoe", "Emma", "Lucy", "Sara", "Nina", "Ella", "Rosa"];
-const BOYS = ["Tom", "Ben", "Sam", "Max", "Leo", "Jack", "Finn", "Omar", "Luke", "Theo"];
-const ANIMALS = ["cat", "dog", "rabbit", "fox", "bird", "duck", "bear", "mouse", "frog", "owl"];
-const PLACES = [
+export const GIRLS = ["Mia", "Lily", "Anna", "Zoe", "Emma", "Lucy", "Sara", "Nina", "Ella", "Rosa"];
+export const BOYS = ["Tom", "Ben", "Sam", "Max", "Leo", "Jack", "Finn", "Omar", "Luke", "Theo"];
+export const ANIMALS = [
+  "cat",
+  "dog",
+  "rabbit",
+  "fox",
+  "bird",
+  "duck",
+  "bear",
+  "mouse",
+  "frog",
+  "owl",
+];
+export const PLACES = [
   "the park",
   "the garden",
   "the forest",
@@ -53,8 +64,19 @@ const PLACES = [
   "the lake",
 ];
 const HOMES = ["a small house", "a big farm", "a little town", "a blue house", "a quiet village"];
-const COLORS = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "white"];
-const THINGS = ["ball", "kite", "hat", "box", "boat", "book", "cup", "drum", "toy car", "bucket"];
+export const COLORS = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "white"];
+export const THINGS = [
+  "ball",
+  "kite",
+  "hat",
+  "box",
+  "boat",
+  "book",
+  "cup",
+  "drum",
+  "toy car",
+  "bucket",
+];
 const FOODS = ["apple", "cake", "cookie", "pie", "sandwich", "banana", "carrot", "orange"];
 const FEELINGS_GOOD = ["happy", "glad", "excited", "proud", "calm"];
 const FEELINGS_BAD = ["sad", "worried", "scared", "upset", "tired"];

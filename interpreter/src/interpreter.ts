@@ -233,6 +233,27 @@ export class Interpreter {
     return new DebugSession(this, exec, this.replEnv);
   }
 
+  /**
+   * Start a program without the debugger's step points, to be run in slices by the caller
+   * (`execution.run(budget)` until it is not "yield"): a host that must stay responsive runs it
+   * at full speed and can still stop between slices.
+   */
+  start(source: string, file = "<string>"): Execution {
+    this.bindRuntime();
+    const core = this.expander.expandProgram(readAll(source, file), file, this.replEnv);
+    return this.vm.start(this.vm.compile(core));
+  }
+
+  /**
+   * After a library's source changed: forget every library read from a file or a
+   * `define-library` form, so the next `(import …)` reads and runs it again. Host libraries
+   * (`defineHostLibrary`) and the standard ones stay; values made by the old libraries keep
+   * working but are no longer what a fresh import gives.
+   */
+  reloadLibraries(): void {
+    this.expander.forgetUserLibraries();
+  }
+
   /** Expose TypeScript procedures to Scheme as a library, e.g. `(import (nanolm tensor))`. */
   defineHostLibrary(name: string[], bindings: Record<string, unknown>): void {
     const cells = new Map<string, GlobalCell>();

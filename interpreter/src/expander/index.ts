@@ -171,6 +171,11 @@ export class Expander {
     return env;
   }
 
+  /** Forget user libraries (define-library forms, .sld files): the next import reads them again. */
+  forgetUserLibraries(): void {
+    this.libs.forgetUserLibraries();
+  }
+
   /** Register a library implemented by the host, e.g. `(nanolm tensor)`. */
   defineHostLibrary(name: string[], exports: Map<string, GlobalCell>): void {
     this.libs.defineHostLibrary(name, exports);

@@ -43,6 +43,8 @@ function libraryKey(name: unknown): string | null {
 
 export class Libraries implements LibraryHooks {
   private readonly loaded = new Map<string, Library>();
+  /** Keys of the libraries the host defined (they have no source to read again). */
+  private readonly hostLibraries = new Set<string>();
   /** Library bodies queued to run, in dependency order, not yet handed out. */
   private pending: Core[] = [];
   /** The file being expanded: includes and library files are found relative to it. */
@@ -74,6 +76,7 @@ export class Libraries implements LibraryHooks {
   defineHostLibrary(name: string[], exports: Map<string, GlobalCell>): void {
     const bindings = new Map<string, Binding>();
     for (const [n, cell] of exports) bindings.set(n, { kind: "global", cell, imported: true });
+    this.hostLibraries.add(name.join(" "));
     this.loaded.set(name.join(" "), {
       name: `(${name.join(" ")})`,
       exports: bindings,
@@ -81,6 +84,16 @@ export class Libraries implements LibraryHooks {
       deps: [],
       queued: true,
     });
+  }
+
+  /**
+   * Forget every library read from a `define-library` form or a `.sld` file, so the next import
+   * reads and runs it again (after its source was edited). Host and standard libraries stay.
+   */
+  forgetUserLibraries(): void {
+    for (const key of [...this.loaded.keys()])
+      if (!this.hostLibraries.has(key) && this.standard[key] === undefined) this.loaded.delete(key);
+    this.pending = [];
   }
 
   /** Library bodies that must run before the code expanded next; empties the queue. */

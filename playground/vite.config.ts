@@ -30,7 +30,9 @@ export default defineConfig({
   base: "./",
   server: { headers: crossOriginIsolation, fs: { allow: [repoRoot] } },
   preview: { headers: crossOriginIsolation },
-  worker: { format: "es" },
+  // The decoder worker (src/wasm-worker.ts) starts the engine's pthread workers too: the same
+  // rewrite applies inside worker bundles, whose plugins Vite keeps apart.
+  worker: { format: "es", plugins: () => [nanoEngineModuleWorkers] },
   // Model files are bundled as assets (imported with ?url), never inlined.
   assetsInclude: ["**/*.bin"],
   build: {

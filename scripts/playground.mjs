@@ -2,8 +2,8 @@
 // `npm start`: build the playground when its sources are newer than the last build, serve it
 // with `vite preview` (the COOP/COEP headers the WebAssembly engine's threads need come from
 // playground/vite.config.ts's `preview` section), print the URL and keep serving until Ctrl-C.
-// The test suite (playground/test/server.ts) uses the same two functions.
-import { existsSync, readdirSync, statSync } from "node:fs";
+// The browser tests and the benchmark (playground/e2e/server.ts) use the same two functions.
+import { existsSync, readdirSync, renameSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,7 +69,17 @@ export async function ensureBuilt(options = {}) {
   log(`building the playground into ${out} …`);
   const started = performance.now();
   const { build } = await import("vite");
-  await build({ configFile: playgroundConfig, root: playgroundRoot, logLevel: "warn" });
+  // Vite empties the output folder; the course (built into dist/course by scripts/docs.mjs) is
+  // not the playground's to delete, so it waits beside it and comes back.
+  const course = join(out, "course");
+  const aside = join(dirname(out), `.course-aside-${process.pid}`);
+  const keepCourse = existsSync(course);
+  if (keepCourse) renameSync(course, aside);
+  try {
+    await build({ configFile: playgroundConfig, root: playgroundRoot, logLevel: "warn" });
+  } finally {
+    if (keepCourse) renameSync(aside, course);
+  }
   const seconds = (performance.now() - started) / 1000;
   log(`built in ${seconds.toFixed(1)} s`);
   return { outDir: out, built: true, seconds };
@@ -113,7 +123,8 @@ async function main() {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(
       "usage: npm start [-- --port N] [--host H] [--rebuild]\n" +
-        "Builds the playground if needed and serves it (vite preview) until Ctrl-C.",
+        "Builds the playground (and the course it links to) if needed and serves it (vite preview)\n" +
+        "until Ctrl-C.",
     );
     return;
   }
@@ -121,7 +132,9 @@ async function main() {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  await ensureBuilt({ force: args.includes("--rebuild"), log: (line) => console.log(line) });
+  // The playground and the course it links to (scripts/docs.mjs builds both when stale).
+  const { ensureSiteBuilt } = await import("./docs.mjs");
+  await ensureSiteBuilt({ force: args.includes("--rebuild"), log: (line) => console.log(line) });
   const server = await startPreview({
     host: option("--host") ?? "127.0.0.1",
     port: Number(option("--port") ?? 5174),

@@ -1,6 +1,9 @@
 // attention.ts — the attention heatmap: for one layer × head, query position (rows) × key position
 // (columns), filled in row by row as the engine that runs reports its observation events. Hover
 // shows the weight. Nothing here is precomputed: every cell comes from an engine's observer.
+import { PaintThrottle } from "./paint.ts";
+
+type Rgb = [number, number, number];
 
 /** The heatmap over one canvas, with its layer and head selects and a hover tooltip. */
 export class AttentionView {
@@ -10,7 +13,11 @@ export class AttentionView {
   private nHead = 0;
   private size = 1;
   private labels: string[] = [];
-  private drawQueued = false;
+  private readonly painter = new PaintThrottle();
+  /* One pixel per (query, key), scaled up onto the visible canvas in one drawImage. */
+  private readonly cellCanvas = document.createElement("canvas");
+  /* The theme's colors as RGB, read once per theme (getComputedStyle forces a style pass). */
+  private colors: { bg: Rgb; accent: Rgb } | null = null;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -23,7 +30,10 @@ export class AttentionView {
     headSelect.addEventListener("change", () => this.draw());
     canvas.addEventListener("mousemove", (e) => this.hover(e));
     canvas.addEventListener("mouseleave", () => (this.tooltip.hidden = true));
-    new MutationObserver(() => this.draw()).observe(document.documentElement, {
+    new MutationObserver(() => {
+      this.colors = null;
+      this.draw();
+    }).observe(document.documentElement, {
       attributes: true,
       attributeFilter: ["data-theme"],
     });
@@ -61,13 +71,7 @@ export class AttentionView {
     if (!perHead) return;
     perHead[query] = weights.slice();
     this.size = Math.max(this.size, query + 1, weights.length);
-    if (!this.drawQueued) {
-      this.drawQueued = true;
-      requestAnimationFrame(() => {
-        this.drawQueued = false;
-        this.draw();
-      });
-    }
+    this.painter.schedule(() => this.draw());
   }
 
   private get layer(): number {
@@ -89,35 +93,59 @@ export class AttentionView {
   /** Paint the shown layer × head: one square per (query, key), brightness = weight. */
   draw(): void {
     const canvas = this.canvas;
-    const css = getComputedStyle(document.documentElement);
-    const bg = css.getPropertyValue("--bg-input").trim() || "#111";
-    const accent = css.getPropertyValue("--accent").trim() || "#6aa8ff";
     const px = Math.max(1, Math.floor(Math.min(640, canvas.clientWidth * devicePixelRatio || 320)));
     if (canvas.width !== px) [canvas.width, canvas.height] = [px, px];
     const ctx = canvas.getContext("2d");
     if (!ctx) return;
-    ctx.fillStyle = bg;
-    ctx.fillRect(0, 0, px, px);
+    const { bg, accent } = this.themeColors();
     const perHead = this.rows[this.layer]?.[this.head] ?? [];
     const n = this.size;
-    const cell = px / n;
-    ctx.fillStyle = accent;
-    for (let q = 0; q < perHead.length; q++) {
+    const image = new ImageData(n, n);
+    const pixels = image.data;
+    for (let q = 0; q < n; q++) {
       const row = perHead[q];
-      if (!row) continue;
-      for (let k = 0; k < row.length; k++) {
+      for (let k = 0; k < n; k++) {
         // sqrt: small weights stay visible next to a dominant one
-        ctx.globalAlpha = Math.sqrt(Math.max(0, Math.min(1, row[k])));
-        ctx.fillRect(k * cell, q * cell, Math.ceil(cell), Math.ceil(cell));
+        const a = row && k < row.length ? Math.sqrt(Math.max(0, Math.min(1, row[k]))) : 0;
+        const at = 4 * (q * n + k);
+        pixels[at] = bg[0] + (accent[0] - bg[0]) * a;
+        pixels[at + 1] = bg[1] + (accent[1] - bg[1]) * a;
+        pixels[at + 2] = bg[2] + (accent[2] - bg[2]) * a;
+        pixels[at + 3] = 255;
       }
     }
-    ctx.globalAlpha = 1;
-    const cells = this.cells;
-    canvas.dataset.cells = String(cells);
+    const cells = this.cellCanvas;
+    [cells.width, cells.height] = [n, n];
+    cells.getContext("2d")?.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(cells, 0, 0, px, px);
+    const filledCells = this.cells;
+    canvas.dataset.cells = String(filledCells);
     const filled = perHead.filter(Boolean).length;
-    this.caption.textContent = cells
+    this.caption.textContent = filledCells
       ? `layer ${this.layer} · head ${this.head} · ${filled} query rows · query ↓ × key →`
       : "query position ↓ × key position → (fills in while generating)";
+  }
+
+  private themeColors(): { bg: Rgb; accent: Rgb } {
+    if (this.colors) return this.colors;
+    const css = getComputedStyle(document.documentElement);
+    const probe = document.createElement("canvas");
+    probe.width = probe.height = 1;
+    const ctx = probe.getContext("2d", { willReadFrequently: true });
+    const rgb = (color: string, fallback: Rgb): Rgb => {
+      if (!ctx || !color) return fallback;
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r, g, b];
+    };
+    this.colors = {
+      bg: rgb(css.getPropertyValue("--bg-input").trim(), [17, 17, 17]),
+      accent: rgb(css.getPropertyValue("--accent").trim(), [106, 168, 255]),
+    };
+    return this.colors;
   }
 
   private hover(e: MouseEvent): void {

@@ -327,20 +327,24 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-/** The `k` most probable tokens under softmax(logits). */
+/** The `k` most probable tokens under softmax(logits): one pass keeps the k largest logits in a
+ *  small sorted list (a vocabulary of 16k costs no sort), a second sums exp for the normalizer. */
 export function topKOf(logits: Float32Array, k: number): { id: number; p: number }[] {
-  let max = -Infinity;
-  for (const x of logits) if (x > max) max = x;
-  let sum = 0;
-  for (const x of logits) sum += Math.exp(x - max);
-  const best: { id: number; p: number }[] = [];
+  const ids: number[] = [];
+  const values: number[] = [];
   for (let i = 0; i < logits.length; i++) {
-    const p = Math.exp(logits[i] - max) / sum;
-    if (best.length < k || p > best[best.length - 1].p) {
-      best.push({ id: i, p });
-      best.sort((a, b) => b.p - a.p);
-      if (best.length > k) best.pop();
+    const x = logits[i];
+    if (ids.length === k && !(x > values[k - 1])) continue;
+    let at = ids.length === k ? k - 1 : ids.length;
+    while (at > 0 && values[at - 1] < x) {
+      if (at < k) [ids[at], values[at]] = [ids[at - 1], values[at - 1]];
+      at--;
     }
+    ids[at] = i;
+    values[at] = x;
   }
-  return best;
+  const max = values[0] ?? 0;
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return ids.map((id, j) => ({ id, p: Math.exp(values[j] - max) / sum }));
 }

@@ -20,6 +20,8 @@ import {
   type TokenEvent,
   type WasmEngine,
 } from "./engines.ts";
+import { PaintThrottle } from "./paint.ts";
+import type { WasmDecoder } from "./wasm-decoder.ts";
 
 /** The loaded model as the panel needs it. */
 export interface LoadedModel {
@@ -37,6 +39,9 @@ export interface GenerationDeps {
   model: () => LoadedModel | null;
   engine: () => EngineKind;
   attention: AttentionView;
+  /** The WebAssembly engine's decode loop in a worker (wasm-decoder.ts); without it the page's
+   *  own WasmEngine generates, on the page's thread. */
+  decoder?: () => WasmDecoder | null;
 }
 
 /** P2's optional `forward`: logits of every position of `ids` (non-causal: seq2seq). */
@@ -46,6 +51,13 @@ export interface SchemeForward {
     modelBytes: ArrayBuffer | undefined,
     ids: number[],
     causal?: boolean,
+    onObserve?: (m: {
+      kind: string;
+      position: number;
+      layer: number | null;
+      head: number | null;
+      data: Float32Array;
+    }) => void,
   ): Promise<Float32Array[]>;
 }
 
@@ -75,8 +87,14 @@ export class GenerationPanel {
 
   private running: AbortController | null = null;
   private picked: number[] = [];
-  /** Top-k of each produced token, by output span, for clicking back through the steps. */
-  private stepTopk = new WeakMap<HTMLElement, { id: number; p: number }[]>();
+  /** The Scheme engine's text so far (prompt and output) and, after a pick, the distribution of
+   *  the token after it: what Continue and "pick the next token yourself" go on from there. */
+  private schemeState: { history: number[]; nextLogits: Float32Array | null } | null = null;
+  /** A token picked while the Scheme engine was generating: applied once that run has stopped. */
+  private pendingSchemePick: number | undefined;
+  /** The distribution each produced token was chosen from, by output span, for clicking back
+   *  through the steps (ranked only when shown: a 16k vocabulary costs a millisecond a step). */
+  private stepLogits = new WeakMap<HTMLElement, Float32Array>();
   private compareSteps = 0;
   private compareAgree = 0;
   private compareMaxDiff = 0;
@@ -90,8 +108,9 @@ export class GenerationPanel {
     });
     this.output.addEventListener("click", (e) => {
       const span = (e.target as HTMLElement).closest<HTMLElement>(".token");
-      const topk = span && this.stepTopk.get(span);
-      if (span && topk) {
+      const logits = span && this.stepLogits.get(span);
+      if (span && logits) {
+        const topk = topKOf(logits, TOPK_ROWS);
         this.output
           .querySelectorAll(".token.selected")
           .forEach((s) => s.classList.remove("selected"));
@@ -104,6 +123,7 @@ export class GenerationPanel {
   /** A model was loaded: adapt the panel (causal story model or seq2seq toy). */
   modelChanged(model: LoadedModel): void {
     this.stop();
+    this.schemeState = null;
     this.output.replaceChildren();
     this.topkBox.replaceChildren(note("Generate, or pick the first token yourself after a run."));
     this.compareStatus.hidden = true;
@@ -164,10 +184,14 @@ export class GenerationPanel {
         return;
       }
       const s = this.settings();
-      const cont = continuing && engine === "wasm" ? wasm.state : null;
+      const decoderState = this.deps.decoder?.()?.state;
+      const cont = continuing && engine === "wasm" ? (decoderState ?? wasm.state) : null;
+      const schemeCont = continuing && engine === "scheme" ? this.schemeState : null;
       let promptIds: number[];
       if (cont && cont.nextLogits && cont.history.length > 0) {
         promptIds = cont.history;
+      } else if (schemeCont && schemeCont.history.length > 0) {
+        promptIds = schemeCont.history;
       } else {
         promptIds = this.promptIds(wasm);
         this.resetOutput(wasm, promptIds);
@@ -175,7 +199,11 @@ export class GenerationPanel {
       const room = model.blockSize - promptIds.length;
       if (room <= 0)
         throw new Error(`the prompt fills the whole context (block_size ${model.blockSize})`);
-      const sink = this.sink(() => produced++);
+      const producedIds: number[] = [];
+      const sink = this.sink((id) => {
+        produced++;
+        producedIds.push(id);
+      });
       const request = {
         promptIds,
         maxNewTokens: Math.min(s.maxNewTokens, room),
@@ -186,7 +214,18 @@ export class GenerationPanel {
       };
       this.deps.attention.reset();
       promptIds.forEach((id, i) => this.deps.attention.setLabel(i, wasm.tokenText(id)));
-      if (engine === "wasm") {
+      const decoder = this.deps.decoder?.();
+      if (engine === "wasm" && decoder) {
+        this.schemeState = null;
+        this.status.textContent = "generating (WebAssembly)…";
+        const decoded = decoder.state;
+        const continues = continuing && decoded.nextLogits !== null && decoded.history.length > 0;
+        await decoder.generate({ ...request, promptIds: continues ? null : promptIds }, sink);
+        const next = decoder.state.nextLogits;
+        if (next && !controller.signal.aborted)
+          this.later("topk", () => this.renderTopk(topKOf(next, TOPK_ROWS), -1, "next", true));
+      } else if (engine === "wasm") {
+        this.schemeState = null;
         this.status.textContent = "generating (WebAssembly)…";
         await generateWasm(
           wasm,
@@ -209,7 +248,11 @@ export class GenerationPanel {
           engine === "compare"
             ? "comparing Scheme ⇄ WebAssembly (greedy)…"
             : "generating (Scheme)…";
-        await generateScheme(scheme, model, request, sink, engine === "compare" ? wasm : null);
+        try {
+          await generateScheme(scheme, model, request, sink, engine === "compare" ? wasm : null);
+        } finally {
+          this.schemeState = { history: [...promptIds, ...producedIds], nextLogits: null };
+        }
       }
       const ms = performance.now() - t0;
       this.status.textContent = controller.signal.aborted
@@ -221,6 +264,9 @@ export class GenerationPanel {
     } finally {
       this.running = null;
       this.setBusy(false);
+      const pick = this.pendingSchemePick;
+      this.pendingSchemePick = undefined;
+      if (pick !== undefined) void this.pick(pick);
     }
   }
 
@@ -236,20 +282,24 @@ export class GenerationPanel {
     prompt.className = "prompt-text";
     prompt.textContent = promptIds.map((id) => wasm.tokenText(id)).join("");
     this.output.replaceChildren(prompt);
+    this.pendingTokens = [];
     this.picked = [];
   }
 
   /* Where the engines' events go: output spans, top-k table, attention view, compare status. */
-  private sink(counted: () => void): GenerationSink {
+  private sink(counted: (id: number) => void): GenerationSink {
     return {
       token: (ev: TokenEvent) => {
-        counted();
+        counted(ev.id);
         const span = this.appendToken(ev.id, ev.text, ev.step, ev.picked === true);
         this.deps.attention.setLabel(ev.position, ev.text);
-        if (ev.logits) {
-          const topk = topKOf(ev.logits, TOPK_ROWS);
-          this.stepTopk.set(span, topk);
-          this.later("topk", () => this.renderTopk(topk, ev.id, `step ${ev.step}`, true));
+        const logits = ev.logits;
+        if (logits) {
+          this.stepLogits.set(span, logits);
+          // Ranked once per frame, for the latest step only.
+          this.later("topk", () =>
+            this.renderTopk(topKOf(logits, TOPK_ROWS), ev.id, `step ${ev.step}`, true),
+          );
         }
       },
       attention: (layer, head, query, weights) =>
@@ -264,23 +314,27 @@ export class GenerationPanel {
     span.textContent = text;
     span.dataset.id = String(id);
     span.dataset.step = String(step);
+    // When the token reached the page (drawing follows at most PAINT_INTERVAL_MS later): the
+    // decode rate the page sees, for the benchmark.
+    span.dataset.t = performance.now().toFixed(1);
     span.title = `#${step} · id ${id}${picked ? " · picked by you" : ""}`;
-    this.output.append(span);
-    this.later("scroll", () => (this.output.scrollTop = this.output.scrollHeight));
+    this.pendingTokens.push(span);
+    this.later("scroll", () => this.flushTokens());
     return span;
   }
 
-  /* Work that touches layout runs once per frame (the latest job of each kind), not per token. */
-  private frameJobs = new Map<string, () => void>();
+  /* Token spans made since the last redraw go in together: one layout and paint per redraw. */
+  private pendingTokens: HTMLElement[] = [];
+  private flushTokens(): void {
+    if (this.pendingTokens.length > 0) this.output.append(...this.pendingTokens.splice(0));
+    this.output.scrollTop = this.output.scrollHeight;
+  }
+
+  /* Work that touches layout runs on a frame at most ~15 times a second (the latest job of each
+   * kind), not per token: see paint.ts. */
+  private readonly painters = { topk: new PaintThrottle(), scroll: new PaintThrottle() };
   private later(key: "topk" | "scroll", job: () => void): void {
-    const first = this.frameJobs.size === 0;
-    this.frameJobs.set(key, job);
-    if (first)
-      requestAnimationFrame(() => {
-        const jobs = [...this.frameJobs.values()];
-        this.frameJobs.clear();
-        jobs.forEach((j) => j());
-      });
+    this.painters[key].schedule(job);
   }
 
   private reportCompare(ev: CompareEvent): void {
@@ -288,6 +342,7 @@ export class GenerationPanel {
     if (ev.agree) this.compareAgree++;
     if (Number.isFinite(ev.maxLogitDiff))
       this.compareMaxDiff = Math.max(this.compareMaxDiff, ev.maxLogitDiff);
+    this.flushTokens();
     const last = this.output.querySelector<HTMLElement>(
       `.token[data-step="${ev.step}"]:last-of-type`,
     );
@@ -329,23 +384,35 @@ export class GenerationPanel {
       bar.append(fill);
       const cell = row.insertCell();
       cell.className = "p";
-      cell.textContent = `${(100 * p).toFixed(1)}%`;
+      cell.textContent = percent(p);
       row.title = pickable ? `id ${id} — click to use this token next` : `id ${id}`;
       if (pickable) row.addEventListener("click", () => void this.pick(id));
     }
     this.topkBox.replaceChildren(table);
   }
 
-  /** "Pick the next token yourself": while running, the next step takes it; when idle on the
-   *  WebAssembly engine, it is appended at once and the new distribution shown. */
+  /** "Pick the next token yourself": while the WebAssembly engine runs, its next step takes it;
+   *  the Scheme engine (whose sampler runs inside its worker) is stopped first. When idle, the
+   *  token is appended at once and the selected engine shows the new distribution. */
   async pick(id: number): Promise<void> {
     if (this.running) {
-      this.picked.push(id);
+      if (this.deps.engine() === "wasm") {
+        const decoder = this.deps.decoder?.();
+        if (decoder) decoder.pick(id);
+        else this.picked.push(id);
+      } else {
+        this.pendingSchemePick = id;
+        this.stop();
+      }
       return;
     }
     const wasm = this.deps.wasm();
     const model = this.deps.model();
     if (!wasm || !model || model.seq2seq) return;
+    if (this.deps.engine() === "scheme") return this.pickOnScheme(id, model, wasm);
+    this.schemeState = null;
+    const decoder = this.deps.decoder?.();
+    if (decoder) return this.pickOnDecoder(id, model, wasm, decoder);
     const state = wasm.state;
     if (state.history.length === 0) {
       // Nothing run yet: start from the prompt, then append the pick.
@@ -356,12 +423,88 @@ export class GenerationPanel {
     }
     if (!wasm.hasRoom) return;
     const before = wasm.state;
+    this.flushTokens();
     const step = this.output.querySelectorAll(".token").length;
     const span = this.appendToken(id, wasm.tokenText(id), step, true);
-    if (before.nextLogits) this.stepTopk.set(span, topKOf(before.nextLogits, TOPK_ROWS));
+    if (before.nextLogits) this.stepLogits.set(span, before.nextLogits);
     this.deps.attention.setLabel(before.history.length, wasm.tokenText(id));
     const next = wasm.push(id, this.attentionSink());
+    this.flushTokens();
     this.renderTopk(topKOf(next, TOPK_ROWS), -1, "next", true);
+  }
+
+  /* The WebAssembly engine in its worker: run the pick after the text so far (the prompt first
+   * when nothing ran yet) and show the next distribution. */
+  private async pickOnDecoder(
+    id: number,
+    model: LoadedModel,
+    wasm: WasmEngine,
+    decoder: WasmDecoder,
+  ): Promise<void> {
+    const controller = new AbortController();
+    this.running = controller;
+    this.setBusy(true);
+    try {
+      if (decoder.state.history.length === 0 || decoder.state.nextLogits === null) {
+        const promptIds = this.promptIds(wasm);
+        this.resetOutput(wasm, promptIds);
+        this.deps.attention.reset();
+        promptIds.forEach((p, i) => this.deps.attention.setLabel(i, wasm.tokenText(p)));
+        await decoder.start(promptIds, this.attentionSink());
+      }
+      const before = decoder.state;
+      if (before.history.length >= model.blockSize) return;
+      this.flushTokens();
+      const step = this.output.querySelectorAll(".token").length;
+      const span = this.appendToken(id, wasm.tokenText(id), step, true);
+      if (before.nextLogits) this.stepLogits.set(span, before.nextLogits);
+      this.deps.attention.setLabel(before.history.length, wasm.tokenText(id));
+      const next = await decoder.push(id, this.attentionSink());
+      if (next) this.renderTopk(topKOf(next, TOPK_ROWS), -1, "next", true);
+    } catch (e) {
+      this.status.textContent = `error: ${errorText(e)}`;
+    } finally {
+      this.running = null;
+      this.setBusy(false);
+    }
+  }
+
+  /* The Scheme engine: append the pick to its text and run the whole text through a fresh
+   * forward pass in the worker for the next distribution (it keeps no KV cache between requests). */
+  private async pickOnScheme(id: number, model: LoadedModel, wasm: WasmEngine): Promise<void> {
+    const scheme = this.deps.scheme();
+    if (!scheme?.forward) return;
+    let state = this.schemeState;
+    if (!state || state.history.length === 0) {
+      const promptIds = this.promptIds(wasm);
+      this.resetOutput(wasm, promptIds);
+      state = { history: promptIds, nextLogits: null };
+    }
+    if (state.history.length >= model.blockSize) return;
+    this.flushTokens();
+    const step = this.output.querySelectorAll(".token").length;
+    const span = this.appendToken(id, wasm.tokenText(id), step, true);
+    if (state.nextLogits) this.stepLogits.set(span, state.nextLogits);
+    const history = [...state.history, id];
+    this.schemeState = { history, nextLogits: null };
+    const controller = new AbortController();
+    const onAbort = () => scheme.stop();
+    controller.signal.addEventListener("abort", onAbort, { once: true });
+    this.running = controller;
+    this.setBusy(true);
+    this.status.textContent = "running the Scheme engine on your pick…";
+    try {
+      const logits = await scheme.forward(model.id, wholeBuffer(model.bytes), history, true);
+      const next = logits[logits.length - 1];
+      this.schemeState = { history, nextLogits: next };
+      this.renderTopk(topKOf(next, TOPK_ROWS), -1, "next", true);
+      this.status.textContent = `picked ${JSON.stringify(wasm.tokenText(id))} (Scheme engine)`;
+    } catch (e) {
+      this.status.textContent = controller.signal.aborted ? "stopped" : `error: ${errorText(e)}`;
+    } finally {
+      this.running = null;
+      this.setBusy(false);
+    }
   }
 
   private attentionSink(): GenerationSink {
@@ -394,10 +537,15 @@ export class GenerationPanel {
       const scheme = this.deps.scheme();
       if (!scheme?.forward)
         throw new Error("the Scheme engine cannot run seq2seq models in this build");
-      schemeLogits = await scheme.forward(model.id, wholeBuffer(model.bytes), ids, false);
+      // The Scheme engine reports every position's attention row (the C engine keeps only the
+      // last position's, so a WebAssembly-only run shows one row).
+      schemeLogits = await scheme.forward(model.id, wholeBuffer(model.bytes), ids, false, (m) => {
+        if (m.kind === "attention" && m.layer !== null && m.head !== null)
+          this.deps.attention.addRow(m.layer, m.head, m.position, m.data);
+      });
       out = schemeLogits.map(argmax);
       if (engine === "compare") {
-        const wasmOut = wasm.seq2seq(ids, this.attentionSink());
+        const wasmOut = wasm.seq2seq(ids, null);
         // The engine keeps the logits of the last position only: compare those.
         const last = out.length - 1;
         this.compareSteps = this.compareAgree = this.compareMaxDiff = 0;
@@ -414,7 +562,7 @@ export class GenerationPanel {
     }
     out.forEach((id, step) => {
       const span = this.appendToken(id, wasm.tokenText(id), step, false);
-      if (schemeLogits) this.stepTopk.set(span, topKOf(schemeLogits[step], TOPK_ROWS));
+      if (schemeLogits) this.stepLogits.set(span, schemeLogits[step]);
     });
     if (schemeLogits) this.renderTopk(topKOf(schemeLogits[0], TOPK_ROWS), out[0], "step 0", false);
     else this.topkBox.replaceChildren(note("seq2seq: the engine returns each position's argmax."));
@@ -422,6 +570,7 @@ export class GenerationPanel {
   }
 
   private setBusy(busy: boolean): void {
+    if (!busy) this.flushTokens(); // everything produced is on screen once the buttons come back
     this.generateButton.disabled = busy;
     this.continueButton.disabled = busy;
     this.stopButton.disabled = !busy;
@@ -433,6 +582,14 @@ function sortExample(n: number): string {
   const digits = "8372615940".slice(0, Math.min(n, 10)).split("");
   while (digits.length < n) digits.push(String(digits.length % 10));
   return digits.join("");
+}
+
+/** A probability as a percentage that stays readable when tiny (0.0042%, not 0.0%). */
+export function percent(p: number): string {
+  const x = 100 * p;
+  if (x >= 0.1 || x === 0) return `${x.toFixed(1)}%`;
+  if (x >= 1e-4) return `${x.toPrecision(2)}%`;
+  return `${x.toExponential(1)}%`;
 }
 
 function note(text: string): HTMLElement {

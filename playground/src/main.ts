@@ -7,6 +7,7 @@ import { initDebugPanels } from "./debug-panels.ts";
 import { initEditor, type Theme } from "./editor.ts";
 import { SchemeClient, SchemeRequestError, type DebugOutcome } from "./scheme-client.ts";
 import { WasmEngine, type EngineKind, type SchemeGenerator } from "./engines.ts";
+import { WasmDecoder } from "./wasm-decoder.ts";
 import { GenerationPanel, type LoadedModel, type SchemeForward } from "./generation.ts";
 import {
   bundledModels,
@@ -40,7 +41,10 @@ function initTheme(): void {
 
 /* ---- state ---- */
 
+/** The page's engine: tokenizer, compare, seq2seq (synchronous, so on this thread). */
 let wasm: WasmEngine | null = null;
+/** The same engine in a worker, for generation: decoding never waits for the page to draw. */
+let decoder: WasmDecoder | null = null;
 let scheme: (SchemeGenerator & Partial<SchemeForward>) | null = null;
 let current: LoadedModel | null = null;
 let entries: ModelEntry[] = [];
@@ -64,6 +68,7 @@ const generation = new GenerationPanel({
   model: () => current,
   engine: () => engineSelect.value as EngineKind,
   attention,
+  decoder: () => decoder,
 });
 
 /* ---- models ---- */
@@ -95,7 +100,7 @@ function fillModelSelect(selectedId?: string): void {
   if (selectedId) modelSelect.value = selectedId;
 }
 
-/** Engine threads for a model this big: small models are fastest on one thread (no hand-offs);
+/** Decoder threads for a model this big: small models are fastest on one thread (no hand-offs);
  * big ones are bandwidth-bound and gain from a few (threads need a cross-origin-isolated page). */
 function threadsFor(modelBytes: number): number {
   if (!crossOriginIsolated || modelBytes < 32 * 2 ** 20) return 1;
@@ -113,12 +118,11 @@ async function loadModel(entry: ModelEntry): Promise<void> {
       showProgress(`reading ${entry.name}`, l, t),
     );
     const header = parseHeader(bytes);
-    const threads = threadsFor(bytes.length);
-    if (threads !== wasm.threads) {
-      wasm.dispose();
-      wasm = await WasmEngine.create(threads);
-    }
+    // Generation runs in the decoder's worker, with threads for big models; the page's engine
+    // only tokenizes, compares and runs seq2seq, so one thread is plenty there.
+    const decoderLoaded = decoder?.load(bytes, threadsFor(bytes.length));
     const info = wasm.load(bytes);
+    await decoderLoaded;
     const seq2seq = looksSeq2seq(entry.name, header);
     current = { id: entry.id, name: entry.name, bytes, seq2seq, blockSize: info.config.blockSize };
     modelInfo.textContent =
@@ -239,14 +243,19 @@ function initProgramSide(client: SchemeClient): void {
 
   const refresh = () => {
     const paused = client.paused;
+    // A plain run paused between slices has no step points: Continue and Stop only.
+    const canStep = paused && client.canStep;
     buttons.run.disabled = running;
     buttons.debug.disabled = running;
     buttons.stop.disabled = !running;
     buttons.continue.disabled = !paused;
-    buttons.stepOver.disabled = !paused;
-    buttons.stepInto.disabled = !paused;
-    buttons.stepOut.disabled = !paused;
-    buttons.pause.disabled = !(debugging && running && !paused);
+    buttons.stepOver.disabled = !canStep;
+    buttons.stepInto.disabled = !canStep;
+    buttons.stepOut.disabled = !canStep;
+    buttons.pause.disabled = !(running && !paused);
+    buttons.pause.title = debugging
+      ? "Pause at the next expression"
+      : "Pause (Run mode stops between slices; use Debug to step)";
   };
 
   const ui = initDebugPanels(
@@ -283,6 +292,10 @@ function initProgramSide(client: SchemeClient): void {
     if (o.type === "paused") {
       ed.highlight(o.loc);
       ui.showPaused(o.frames);
+      if (o.canStep === false)
+        ui.appendInfo(
+          "paused between slices (Run mode compiles no step points: Continue or Stop here; Debug to step and see variables)",
+        );
     } else {
       running = debugging = false;
       ed.clearHighlight();
@@ -310,14 +323,14 @@ function initProgramSide(client: SchemeClient): void {
     const source = ed.getProgram();
     const outcome = debug
       ? client.debug(source, ed.programName, ed.breakpoints())
-      : client.run(source, ed.programName);
+      : client.runPausable(source, ed.programName);
     outcome.then(settle, (e) =>
       settle({ type: "error", message: String(e), report: String(e), loc: null }),
     );
   };
 
   const resume = (how: "continue" | "stepOver" | "stepInto" | "stepOut") => {
-    if (!client.paused) return;
+    if (!client.paused || (how !== "continue" && !client.canStep)) return;
     ed.clearHighlight();
     ui.clearPaused();
     const outcome = client[how]();
@@ -383,6 +396,7 @@ async function main(): Promise<void> {
   fillModelSelect();
   try {
     wasm = await WasmEngine.create(1);
+    decoder = new WasmDecoder();
   } catch (e) {
     modelInfo.textContent = `The WebAssembly engine could not start: ${e instanceof Error ? e.message : String(e)}`;
     return;

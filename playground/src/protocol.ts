@@ -100,11 +100,33 @@ export interface GenerateOptions {
  *  engine reports embedding, q, k, v, attention, residual, logits (scheme-lib/README.md). */
 export type ObserveKind = "embedding" | "q" | "k" | "v" | "attention" | "residual" | "logits";
 
+/**
+ * A picture drawn by a program with the `(nanolm docs)` procedures (`show-heatmap`, `show-bars`,
+ * ...; docs/lib/docs-library.ts), sent to the UI as a `figure` message. Numbers are plain JS numbers;
+ * `options` holds the procedure's option alist with symbol keys as strings.
+ */
+export type Figure =
+  | { kind: "heatmap"; rows: number[][]; options: FigureOptions }
+  | { kind: "bars"; labels: string[]; values: number[]; options: FigureOptions }
+  | { kind: "line"; series: { name: string; values: number[] }[]; options: FigureOptions }
+  | { kind: "vector"; values: number[]; options: FigureOptions }
+  | { kind: "tokens"; tokens: { text: string; id: number | null }[]; options: FigureOptions }
+  | {
+      kind: "arrows";
+      arrows: { x: number; y: number; label: string | null }[];
+      options: FigureOptions;
+    }
+  | { kind: "table"; rows: string[][]; options: FigureOptions };
+
+/** Figure options: `title`, `min`, `max`, `diverging`, `row-labels`, ... (docs/AUTHORING.md). */
+export type FigureOptions = Record<string, string | number | boolean | string[] | number[] | null>;
+
 // ---------------------------------------------------------------------------------------------
 // UI → worker
 
 export type ToWorker =
-  /** Run a program to the end; answers `output`* then `done` or `error`. */
+  /** Run a program at full speed (no step points); answers `output`* then `done` or `error`.
+   *  `pause` stops it between two slices (`paused` with canStep false); `continue` goes on. */
   | { type: "run"; id?: number; source: string; file: string }
   /** Run under the debugger; answers `paused` / `output` / `done` / `error`. */
   | {
@@ -129,6 +151,8 @@ export type ToWorker =
   | { type: "set-file"; path: string; text: string }
   /** Restore every scheme-lib file to the bundled text. */
   | { type: "reset-files" }
+  /** Put a binary file (e.g. "models/nano-pico.bin") where programs can read it. */
+  | { type: "add-file"; path: string; bytes: ArrayBuffer }
   /**
    * Generate on the Scheme engine. `modelBytes` is the .bin file (transfer it); the worker keeps
    * the last model parsed under `modelId`, so a later request with the same id may omit the bytes.
@@ -158,6 +182,8 @@ export type ToWorker =
       ids: number[];
       /** Default true; false for sequence-to-sequence models such as sort.bin. */
       causal?: boolean;
+      /** Also answer `observe` messages with the attention rows of every position. */
+      observe?: boolean;
     }
   /** Ask the running program / generation to stop (the client really terminates the worker). */
   | { type: "stop" };
@@ -170,12 +196,15 @@ export type FromWorker =
   | { type: "ready" }
   /** Console output of the program, batched. */
   | { type: "output"; text: string; stream: "stdout" | "stderr" }
-  /** Stopped at `loc` under the debugger. */
+  /** Stopped at `loc` under the debugger, or a plain run stopped by `pause`. */
   | {
       type: "paused";
       reason: "breakpoint" | "step" | "pause";
       loc: Loc | null;
       frames: FrameInfo[];
+      /** false when a plain `run` was paused (between two slices): it has no step points, so
+       *  only continue and stop apply. Absent (true) under the debugger. */
+      canStep?: boolean;
     }
   /** The program (debug or run) resumed after a pause. */
   | { type: "resumed" }
@@ -185,6 +214,8 @@ export type FromWorker =
    *  (message, stack trace); `loc` is where the error was raised when known. */
   | { type: "error"; id?: number; message: string; report: string; loc: Loc | null }
   | { type: "repl-result"; id?: number; values: Preview[] }
+  /** A picture drawn by the running program (`(nanolm docs)`), in call order with its output. */
+  | { type: "figure"; figure: Figure }
   | { type: "evaluate-result"; id?: number; value: Preview }
   /** Generation is about to run: the prompt as ids and texts, and the model's facts. */
   | {

@@ -3,6 +3,7 @@
 // callbacks. `stop()` terminates the worker (an infinite loop ends at once) and starts a fresh
 // one, re-sending the edited scheme-lib files and breakpoints.
 import type {
+  Figure,
   FromWorker,
   FromWorkerOf,
   GenerateOptions,
@@ -57,6 +58,8 @@ export class SchemeClient {
   onToken?: (m: FromWorkerOf<"token">) => void;
   onObserve?: (m: FromWorkerOf<"observe">) => void;
   onGenerateDone?: (m: FromWorkerOf<"generate-done">) => void;
+  /** A picture drawn by the program with the (nanolm docs) procedures. */
+  onFigure?: (figure: Figure) => void;
   /** Called after stop() with the fresh worker (e.g. to clear the debugger panels). */
   onRestart?: () => void;
 
@@ -67,14 +70,17 @@ export class SchemeClient {
   private debugWaiter: Pending | null = null;
   private debugId: number | undefined;
   private readonly editedFiles = new Map<string, string>();
+  private readonly addedFiles = new Map<string, ArrayBuffer>();
   private readonly breakpoints = new Map<string, number[]>();
   private model: { id: string; bytes: ArrayBuffer } | null = null;
   private workerModelId: string | null = null;
   private readyPromise!: Promise<void>;
   /** True between a run/debug/generate request and its end (a paused program is not busy). */
   busy = false;
-  /** True while a debugged program is paused. */
+  /** True while a program is paused (under the debugger, or a runPausable run). */
   paused = false;
+  /** While paused: whether stepping applies (false for a plain run, which has no step points). */
+  canStep = true;
 
   constructor(private readonly makeWorker?: () => Worker) {
     this.start();
@@ -109,6 +115,8 @@ export class SchemeClient {
       this.onError?.(m);
     };
     for (const [path, text] of this.editedFiles) this.send({ type: "set-file", path, text });
+    for (const [path, bytes] of this.addedFiles)
+      this.send({ type: "add-file", path, bytes: bytes.slice(0) });
     for (const [file, lines] of this.breakpoints)
       this.send({ type: "set-breakpoints", file, lines });
   }
@@ -142,6 +150,7 @@ export class SchemeClient {
         return;
       case "paused":
         this.paused = true;
+        this.canStep = m.canStep !== false;
         this.busy = false;
         this.onPaused?.(m);
         this.settleDebug(m);
@@ -159,6 +168,9 @@ export class SchemeClient {
         return;
       case "observe":
         this.onObserve?.(m);
+        return;
+      case "figure":
+        this.onFigure?.(m.figure);
         return;
       case "done":
         this.paused = false;
@@ -217,6 +229,20 @@ export class SchemeClient {
     return this.request({ type: "run", source, file }, ["done", "error"]);
   }
 
+  /**
+   * Run a program at full speed, like run(), but as a session that pause() can stop between two
+   * slices: resolves at that pause (canStep false: continue() or stop() only) or the end.
+   */
+  runPausable(source: string, file = "program.scm"): Promise<DebugOutcome> {
+    const id = this.nextId++;
+    this.debugId = id;
+    this.busy = true;
+    this.paused = false;
+    const w = this.waitDebug();
+    this.send({ type: "run", id, source, file });
+    return w;
+  }
+
   /** Run under the debugger: resolves at the first pause, or the end. */
   debug(
     source: string,
@@ -250,7 +276,8 @@ export class SchemeClient {
   stepOut(): Promise<DebugOutcome> {
     return this.resume("step-out");
   }
-  /** Ask the debugged program to stop at its next expression (onPaused follows). */
+  /** Ask the program to stop: under the debugger at its next expression, a plain run (from
+   *  runPausable) at the end of its current slice. onPaused follows. */
   pause(): void {
     this.send({ type: "pause" });
   }
@@ -283,6 +310,12 @@ export class SchemeClient {
     this.editedFiles.set(path, text);
     this.workerModelId = null;
     this.send({ type: "set-file", path, text });
+  }
+  /** Make a binary file (e.g. "models/nano-pico.bin") readable by programs; kept across stop(). */
+  addFile(path: string, bytes: Uint8Array): void {
+    const copy = bytes.slice().buffer;
+    this.addedFiles.set(path, copy);
+    this.send({ type: "add-file", path, bytes: copy.slice(0) });
   }
   resetFiles(): void {
     this.editedFiles.clear();
@@ -326,17 +359,21 @@ export class SchemeClient {
     ).then(() => undefined);
   }
 
-  /** Logits at every position of `ids` run through a fresh session (compare mode). */
+  /** Logits at every position of `ids` run through a fresh session (compare mode). With
+   *  `onObserve`, the attention rows of every position arrive there as `observe` messages. */
   async forward(
     modelId: string,
     bytes: ArrayBuffer | undefined,
     ids: number[],
     causal = true,
+    onObserve?: (m: FromWorkerOf<"observe">) => void,
   ): Promise<Float32Array[]> {
     const modelBytes = this.modelFor(modelId, bytes);
     const r = await this.request<FromWorkerOf<"logits">>(
-      { type: "forward", modelId, modelBytes, ids, causal },
+      { type: "forward", modelId, modelBytes, ids, causal, observe: onObserve !== undefined },
       ["logits"],
+      [],
+      onObserve && ((m) => m.type === "observe" && onObserve(m)),
     );
     return r.logits;
   }

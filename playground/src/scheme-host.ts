@@ -4,9 +4,7 @@
 // drive it directly. Nothing here touches the DOM or `self`.
 import { Interpreter, type HostFs, type SourceFile } from "../../interpreter/src/interpreter.ts";
 import type { DebugSession, DebugStatus } from "../../interpreter/src/debugger.ts";
-import type { Environment } from "../../interpreter/src/expander/index.ts";
 import type { Execution, RunResult } from "../../interpreter/src/vm/index.ts";
-import { readAll } from "../../interpreter/src/reader/reader.ts";
 import { SchemeError, formatErrorReport, errorMessage } from "../../interpreter/src/errors.ts";
 import { writeString } from "../../interpreter/src/printer.ts";
 import { HashTable } from "../../interpreter/src/runtime/hashtables.ts";
@@ -38,6 +36,7 @@ import {
   type ToWorker,
   type ToWorkerOf,
 } from "./protocol.ts";
+import { makeDocsLibrary } from "../../docs/lib/docs-library.ts";
 
 export interface SchemeHostOptions {
   /** The prelude (interpreter/src/runtime/prelude/*.scm in PRELUDE_FILES order). */
@@ -57,16 +56,6 @@ const MAX_FRAMES = 40;
 /** Nested previews (items of items) stop at this depth. */
 const PREVIEW_DEPTH = 2;
 const MAX_TEXT = 200;
-
-// The facade keeps these private; the host needs them to run programs without the debugger's
-// step points (interpreter.ts's own `run` is not sliced).
-interface InterpreterInternals {
-  bindRuntime(): void;
-  replEnv: Environment;
-}
-interface ExpanderInternals {
-  libs?: { loaded?: Map<string, unknown> };
-}
 
 function defaultYield(): Promise<void> {
   if (typeof setImmediate === "function") return new Promise((r) => setImmediate(r));
@@ -328,16 +317,25 @@ const GENERATE_PROGRAM = `
 (generate model prompt-ids (generate-options) on-token!)
 `;
 
-const FORWARD_PROGRAM = `
+/** The forward pass over a whole sequence; `observer` is `observe!` (report attention rows of
+ *  every position) or `#f` (no observation work at all). */
+const forwardProgram = (observer: "observe!" | "#f") => `
 (import (scheme base) (nano format) (nano model) (nanolm playground))
 (define model
   (or (cached-model)
       (let ((m (bytevector->model (model-bytes)))) (cache-model! m) m)))
-(set-observer! #f)
+(set-observer! ${observer})
 (forward-result! (forward-sequence model (given-prompt-ids) (causal?)))
 `;
 
 type Job = () => Promise<void>;
+
+/** A program started by `run`: compiled without step points, driven in slices. */
+interface PlainRun {
+  exec: Execution;
+  file: string;
+  id?: number;
+}
 
 export class SchemeHost {
   interp: Interpreter;
@@ -347,6 +345,11 @@ export class SchemeHost {
   private session: DebugSession | null = null;
   private sessionFile = "";
   private sessionId: number | undefined;
+  /** The plain run in progress: Pause asks it to stop at the end of its current slice. */
+  private activeRun: PlainRun | null = null;
+  private runPauseRequested = false;
+  /** A plain run stopped by Pause between slices: Continue (or Stop) is all it can do. */
+  private pausedRun: PlainRun | null = null;
   /** True while a slice loop runs (a program, a step, the REPL, a generation). */
   running = false;
   private abort = false;
@@ -405,6 +408,12 @@ export class SchemeHost {
       stderr: (s) => this.write(s, "stderr"),
     });
     interp.defineHostLibrary(["nanolm", "playground"], this.hostProcedures());
+    // The course's figures and exercise checks; figures go out in order with the output.
+    const docs = makeDocsLibrary((figure) => {
+      this.flushOutput();
+      this.opts.post({ type: "figure", figure });
+    });
+    interp.defineHostLibrary(["nanolm", "docs"], docs.bindings);
     return interp;
   }
 
@@ -431,7 +440,10 @@ export class SchemeHost {
   handle(msg: ToWorker): Promise<void> {
     switch (msg.type) {
       case "pause":
-        this.session?.pause();
+        // Under the debugger: stop at the next step point. A plain run has none (that is what
+        // keeps it at full speed), so it stops at the end of its slice, within ~sliceMs.
+        if (this.session) this.session.pause();
+        else if (this.activeRun) this.runPauseRequested = true;
         return Promise.resolve();
       case "set-breakpoints":
         this.breakpoints.set(msg.file, msg.lines);
@@ -440,6 +452,7 @@ export class SchemeHost {
       case "stop":
         if (this.running) this.abort = true;
         this.session = null;
+        this.pausedRun = null;
         return Promise.resolve();
       default:
         return this.enqueue(() => this.dispatch(msg));
@@ -460,12 +473,17 @@ export class SchemeHost {
         case "debug":
           return await this.startDebug(msg);
         case "continue":
+          if (this.pausedRun) return await this.driveRun(this.pausedRun);
           return await this.resume((b) => this.session!.run(b));
         case "step-into":
+          if (this.pausedRun) return this.postRunPaused();
           return await this.resume((b) => this.session!.stepInto(b));
         case "step-over":
+          if (this.pausedRun) return this.postRunPaused();
           return await this.resume((b) => this.session!.stepOver(b));
         case "step-out":
+          // A plain run has no step points to stop at: it stays paused where it is.
+          if (this.pausedRun) return this.postRunPaused();
           return await this.resume((b) => this.session!.stepOut(b));
         case "repl":
           return await this.repl(msg.source, msg.id);
@@ -478,6 +496,9 @@ export class SchemeHost {
         case "reset-files":
           this.resetFileMap();
           this.forgetLibraries();
+          return;
+        case "add-file":
+          this.bytes.set(normalize(msg.path), new Uint8Array(msg.bytes));
           return;
         case "generate":
           return await this.generate(msg);
@@ -516,27 +537,18 @@ export class SchemeHost {
 
   /** After a library file changed: the next import reads the files again. */
   private forgetLibraries(): void {
-    const loaded = (this.interp.expander as unknown as ExpanderInternals).libs?.loaded;
     this.model = null; // a model value is tied to the libraries that made it
-    if (!loaded) {
-      this.interp = this.makeInterpreter();
-      return;
-    }
-    for (const [key, lib] of [...loaded]) {
-      // file libraries have a body or came from our files; host and standard ones stay
-      const path = `${SCHEME_LIB_DIR}/${key.split(" ").join("/")}.sld`;
-      if (this.files.has(path) || this.opts.libraryFiles[path.slice(SCHEME_LIB_DIR.length + 1)])
-        loaded.delete(key);
-      else if ((lib as { body?: unknown }).body) loaded.delete(key);
-    }
+    this.interp.reloadLibraries();
   }
 
-  private internals(): InterpreterInternals {
-    return this.interp as unknown as InterpreterInternals;
-  }
-
-  /** Run an execution in slices until it ends; returns its final result. */
-  private async drive(step: (budget: number) => RunResult): Promise<RunResult> {
+  /**
+   * Run an execution in slices until it ends; returns its final result. When `suspend` says so
+   * after a slice, returns `{ state: "yield" }` instead, with the execution left where it was.
+   */
+  private async drive(
+    step: (budget: number) => RunResult,
+    suspend?: () => boolean,
+  ): Promise<RunResult> {
     this.running = true;
     this.abort = false;
     try {
@@ -548,6 +560,7 @@ export class SchemeHost {
         if (r.state !== "yield") return r;
         await this.yieldToHost();
         if (this.abort) throw new SchemeError(new ErrorObject("stopped", []));
+        if (suspend?.()) return r;
       }
     } finally {
       this.running = false;
@@ -562,16 +575,46 @@ export class SchemeHost {
 
   private async runProgram(source: string, file: string, id?: number): Promise<void> {
     this.session = null;
-    const exec = this.startExecution(source, file);
-    const r = await this.drive((b) => exec.run(b));
-    this.finish(r, id, file);
+    this.pausedRun = null;
+    await this.driveRun({ exec: this.interp.start(source, file), file, id });
   }
 
-  private startExecution(source: string, file: string): Execution {
-    const internals = this.internals();
-    internals.bindRuntime();
-    const core = this.interp.expander.expandProgram(readAll(source, file), file, internals.replEnv);
-    return this.interp.vm.start(this.interp.vm.compile(core));
+  /** Drive a plain run until it ends or Pause stops it between two slices. */
+  private async driveRun(run: PlainRun): Promise<void> {
+    const resuming = this.pausedRun === run;
+    this.pausedRun = null;
+    this.runPauseRequested = false;
+    this.activeRun = run;
+    if (resuming) this.opts.post({ type: "resumed" });
+    let r: RunResult;
+    try {
+      r = await this.drive(
+        (b) => run.exec.run(b),
+        () => this.runPauseRequested,
+      );
+    } finally {
+      this.activeRun = null;
+      this.runPauseRequested = false;
+    }
+    if (r.state === "yield") {
+      this.pausedRun = run;
+      this.postRunPaused();
+      return;
+    }
+    this.finish(r, run.id, run.file);
+  }
+
+  /** Report a paused plain run: where it is (the innermost frame with a known place) and its
+   *  call stack; without step points, only Continue and Stop apply. */
+  private postRunPaused(): void {
+    const frames = this.frames();
+    this.opts.post({
+      type: "paused",
+      reason: "pause",
+      loc: frames.find((f) => f.loc)?.loc ?? null,
+      frames,
+      canStep: false,
+    });
   }
 
   private finish(r: RunResult | DebugStatus, id: number | undefined, file: string): void {
@@ -649,15 +692,12 @@ export class SchemeHost {
 
   /** The paused program's call stack, innermost first, with previews of the variables. */
   frames(): FrameInfo[] {
-    if (!this.session) return [];
-    return this.session
-      .frames()
-      .slice(0, MAX_FRAMES)
-      .map((f) => ({
-        name: f.name,
-        loc: f.loc,
-        variables: f.variables.map((v) => ({ name: v.name, value: preview(v.value) })),
-      }));
+    const views = this.session?.frames() ?? this.pausedRun?.exec.frames() ?? [];
+    return views.slice(0, MAX_FRAMES).map((f) => ({
+      name: f.name,
+      loc: f.loc,
+      variables: f.variables.map((v) => ({ name: v.name, value: preview(v.value) })),
+    }));
   }
 
   private evaluate(frame: number, source: string, id?: number): void {
@@ -836,7 +876,7 @@ export class SchemeHost {
       causal: true,
     };
     try {
-      const exec = this.startExecution(GENERATE_PROGRAM, "<generate>");
+      const exec = this.interp.start(GENERATE_PROGRAM, "<generate>");
       const r = await this.drive((b) => exec.run(b));
       if (r.state === "done")
         this.opts.post({
@@ -861,8 +901,8 @@ export class SchemeHost {
       prompt: "",
       promptIds: msg.ids,
       options: {},
-      observe: false,
-      observeKinds: new Set(),
+      observe: msg.observe ?? false,
+      observeKinds: new Set(msg.observe ? ["attention"] : []),
       lastLogits: null,
       step: 0,
       ids: [],
@@ -872,7 +912,7 @@ export class SchemeHost {
       causal: msg.causal ?? true,
     };
     try {
-      const exec = this.startExecution(FORWARD_PROGRAM, "<forward>");
+      const exec = this.interp.start(forwardProgram(msg.observe ? "observe!" : "#f"), "<forward>");
       const r = await this.drive((b) => exec.run(b));
       if (r.state === "done" && this.gen.forwardResult) {
         const logits = this.gen.forwardResult;

@@ -145,6 +145,26 @@ describe("SchemeHost", () => {
     expect(of(await stopped, "error")[0].message).toBe("stopped");
   });
 
+  it("pauses a plain run between slices, and continue finishes it", async () => {
+    const { host, msgs } = makeHost();
+    const source = "(define (spin n) (if (= n 100000000) n (spin (+ n 1))))\n(display (spin 0))\n";
+    const running = send(host, msgs, { type: "run", id: 4, source, file: "spin.scm" });
+    await new Promise((r) => setTimeout(r, 30));
+    void host.handle({ type: "pause" });
+    let out = await running;
+    const paused = of(out, "paused")[0];
+    expect(paused).toMatchObject({ reason: "pause", canStep: false });
+    expect(paused.frames.map((f) => f.name)).toContain("spin");
+    expect(of(out, "done")).toEqual([]);
+    // stepping needs step points: the run stays paused where it is
+    out = await send(host, msgs, { type: "step-over" });
+    expect(of(out, "paused")[0]).toMatchObject({ canStep: false });
+    out = await send(host, msgs, { type: "continue" });
+    expect(of(out, "resumed")).toHaveLength(1);
+    expect(of(out, "done")[0]).toMatchObject({ id: 4 });
+    expect(output(msgs)).toBe("100000000");
+  });
+
   it("keeps REPL definitions", async () => {
     const { host, msgs } = makeHost();
     await send(host, msgs, { type: "repl", source: "(define y 41)" });

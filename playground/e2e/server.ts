@@ -1,6 +1,6 @@
-// The built playground served by `vite preview` on a free port, for the browser tests. Building
-// (into playground/dist) happens only when a source is newer than the last build; the logic is
-// shared with `npm start` (scripts/playground.mjs).
+// The built playground served by `vite preview` on a free port, for the browser tests and the
+// benchmark. Building (into playground/dist) happens only when a source is newer than the last
+// build; the logic is shared with `npm start` (scripts/playground.mjs).
 import { ensureBuilt, startPreview } from "../../scripts/playground.mjs";
 
 export interface PlaygroundServer {

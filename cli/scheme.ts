@@ -1,6 +1,7 @@
 // `nanolm scheme FILE.scm [args…]` runs a Scheme program; `nanolm repl` is the interactive REPL.
 // Both are also bundled into the start-up snapshot build/interpreter/scheme.blob, so that start-up
 // skips tsx (see bin/nanolm and scripts/build-interpreter.mjs).
+import { describeFigure, makeDocsLibrary } from "../docs/lib/docs-library.ts";
 import { existsSync, readFileSync, appendFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -76,12 +77,19 @@ function parseOptions(argv: string[], usage: string, takesFile: boolean): Parsed
 export type InterpreterFactory = (libPath: string[], commandLine: string[]) => Interpreter;
 
 export function consoleInterpreter(libPath: string[], commandLine: string[]): Interpreter {
-  return nodeInterpreter({
+  const scheme = nodeInterpreter({
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     searchPath: libPath,
     commandLine,
   });
+  // The course's (nanolm docs): in a terminal a figure prints what it would draw.
+  const docs = makeDocsLibrary((figure) => {
+    scheme.flush();
+    process.stdout.write(`${describeFigure(figure)}\n`);
+  });
+  scheme.defineHostLibrary(["nanolm", "docs"], docs.bindings);
+  return scheme;
 }
 
 export async function schemeCommand(

@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// CI asks for a JSON report too (VITEST_JSON=path), so `npm test` stays the one test command
+// even though it runs Playwright after vitest.
+const json = process.env.VITEST_JSON;
+
 export default defineConfig({
   test: {
     include: ["**/test/**/*.test.ts"],
@@ -7,5 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    reporters: json ? ["default", "json"] : ["default"],
+    outputFile: json ? { json } : undefined,
   },
 });

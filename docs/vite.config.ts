@@ -7,28 +7,12 @@ import { defineConfig, type Plugin, type ViteDevServer } from "vite";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { coursePages, courseInputs } from "./site/pages.ts";
+import { crossOriginIsolation, nanoEngineModuleWorkers } from "../playground/vite.shared.ts";
 
 const docsRoot = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /** Only this folder is emptied by a build: never the playground's own files around it. */
 export const courseOutDir = resolve(repoRoot, "playground/dist/course");
-
-const crossOriginIsolation = {
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Embedder-Policy": "require-corp",
-};
-
-/* As in playground/vite.config.ts: Emscripten's glue starts its pthread workers as classic
- * workers, but Vite bundles workers as ES modules; make them module workers. */
-const WORKER_NEW = 'new Worker(new URL("nano-engine.worker.js",import.meta.url))';
-const nanoEngineModuleWorkers: Plugin = {
-  name: "nano-engine-module-workers",
-  enforce: "pre",
-  transform(code, id) {
-    if (!id.endsWith("/engine-c/wasm/nano-engine.mjs") || !code.includes(WORKER_NEW)) return null;
-    return code.replace(WORKER_NEW, WORKER_NEW.slice(0, -1) + ',{type:"module"})');
-  },
-};
 
 /** The generated pages as absolute ids under docs/ ("…/docs/en/00-tour.html"). */
 function pageMap(): Map<string, string> {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, repoRoot, startPreview } from "./playground.mjs";
+import { ensureBuilt, newest, repoRoot, startPreview } from "./playground.mjs";
 
 export const docsRoot = join(repoRoot, "docs");
 export const docsConfig = join(docsRoot, "vite.config.ts");
@@ -19,6 +19,7 @@ const INPUTS = [
   "docs/content",
   "docs/AUTHORING.md",
   "docs/vite.config.ts",
+  "playground/vite.shared.ts",
   "docs/site",
   "docs/src",
   "docs/lib",
@@ -31,20 +32,6 @@ const INPUTS = [
   "models",
   "package-lock.json",
 ];
-
-/** Newest modification time (ms) under a file or folder; 0 if it does not exist. */
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let latest = st.mtimeMs;
-  for (const entry of readdirSync(path)) {
-    if (entry === "node_modules" || entry === "build" || entry === "test" || entry === "bench")
-      continue;
-    latest = Math.max(latest, newest(join(path, entry)));
-  }
-  return latest;
-}
 
 /**
  * Build the course into playground/dist/course/ unless the last build is newer than every source.

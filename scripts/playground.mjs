@@ -16,6 +16,7 @@ export const playgroundConfig = join(playgroundRoot, "vite.config.ts");
 const INPUTS = [
   "playground/index.html",
   "playground/vite.config.ts",
+  "playground/vite.shared.ts",
   "playground/src",
   "playground/public",
   "interpreter/src",
@@ -27,7 +28,7 @@ const INPUTS = [
 ];
 
 /** Newest modification time (ms) under a file or folder; 0 if it does not exist. */
-function newest(path) {
+export function newest(path) {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;

@@ -16,6 +16,7 @@ import EditorWorker from "monaco-editor/editor/editor.worker?worker";
 import {
   SCHEME_LANGUAGE_ID,
   computeIndent,
+  defineSchemeThemes,
   registerSchemeLanguage,
 } from "../../playground/src/scheme-language.ts";
 
@@ -25,38 +26,13 @@ const LINE_HEIGHT = 19;
 const PADDING = 8;
 
 let initialized = false;
-/* The playground's token colours (playground/src/editor.ts) over vs / vs-dark. */
+/* The playground's Scheme mode and token colours, on the course's panel backgrounds. */
 function init(): void {
   if (initialized) return;
   initialized = true;
   if (!window.MonacoEnvironment) window.MonacoEnvironment = { getWorker: () => new EditorWorker() };
   registerSchemeLanguage(monaco);
-  monaco.editor.defineTheme("nanolm-dark", {
-    base: "vs-dark",
-    inherit: true,
-    rules: [
-      { token: "keyword", foreground: "C586C0" },
-      { token: "predefined", foreground: "DCDCAA" },
-      { token: "constant.boolean", foreground: "569CD6" },
-      { token: "string.char", foreground: "D7BA7D" },
-      { token: "operator.quote", foreground: "4FC1FF", fontStyle: "bold" },
-      { token: "comment.datum", foreground: "6A9955", fontStyle: "italic" },
-    ],
-    colors: { "editor.background": "#10131a" },
-  });
-  monaco.editor.defineTheme("nanolm-light", {
-    base: "vs",
-    inherit: true,
-    rules: [
-      { token: "keyword", foreground: "AF00DB" },
-      { token: "predefined", foreground: "795E26" },
-      { token: "constant.boolean", foreground: "0000FF" },
-      { token: "string.char", foreground: "B5651D" },
-      { token: "operator.quote", foreground: "0070C1", fontStyle: "bold" },
-      { token: "comment.datum", foreground: "008000", fontStyle: "italic" },
-    ],
-    colors: { "editor.background": "#fbfcfd" },
-  });
+  defineSchemeThemes(monaco, { dark: "#10131a", light: "#fbfcfd" });
 }
 
 declare global {

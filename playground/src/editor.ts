@@ -30,6 +30,7 @@ import {
   computeIndent,
   registerSchemeLanguage,
   setLibrarySources,
+  defineSchemeThemes,
 } from "./scheme-language.ts";
 
 export type Theme = "dark" | "light";
@@ -135,36 +136,10 @@ const STYLE = `
 `;
 
 let themesDefined = false;
-/** vs / vs-dark with colors for the Scheme tokens the built-in themes leave plain. */
 function defineThemes(): void {
   if (themesDefined) return;
   themesDefined = true;
-  monaco.editor.defineTheme("nanolm-dark", {
-    base: "vs-dark",
-    inherit: true,
-    rules: [
-      { token: "keyword", foreground: "C586C0" },
-      { token: "predefined", foreground: "DCDCAA" },
-      { token: "constant.boolean", foreground: "569CD6" },
-      { token: "string.char", foreground: "D7BA7D" },
-      { token: "operator.quote", foreground: "4FC1FF", fontStyle: "bold" },
-      { token: "comment.datum", foreground: "6A9955", fontStyle: "italic" },
-    ],
-    colors: {},
-  });
-  monaco.editor.defineTheme("nanolm-light", {
-    base: "vs",
-    inherit: true,
-    rules: [
-      { token: "keyword", foreground: "AF00DB" },
-      { token: "predefined", foreground: "795E26" },
-      { token: "constant.boolean", foreground: "0000FF" },
-      { token: "string.char", foreground: "B5651D" },
-      { token: "operator.quote", foreground: "0070C1", fontStyle: "bold" },
-      { token: "comment.datum", foreground: "008000", fontStyle: "italic" },
-    ],
-    colors: {},
-  });
+  defineSchemeThemes(monaco);
 }
 
 const themeName = (theme: Theme | undefined) =>

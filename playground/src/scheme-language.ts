@@ -556,3 +556,42 @@ export function registerSchemeLanguage(monaco: typeof Monaco): void {
     },
   });
 }
+
+/**
+ * The editor themes "nanolm-dark" and "nanolm-light": vs / vs-dark with colours for the Scheme
+ * tokens the built-in themes leave plain. `background` sets each theme's editor background (the
+ * course's cells sit on the page's own panel colour).
+ */
+export function defineSchemeThemes(
+  monaco: typeof Monaco,
+  background: { dark?: string; light?: string } = {},
+): void {
+  const colors = (c: string | undefined): Record<string, string> =>
+    c ? { "editor.background": c } : {};
+  monaco.editor.defineTheme("nanolm-dark", {
+    base: "vs-dark",
+    inherit: true,
+    rules: [
+      { token: "keyword", foreground: "C586C0" },
+      { token: "predefined", foreground: "DCDCAA" },
+      { token: "constant.boolean", foreground: "569CD6" },
+      { token: "string.char", foreground: "D7BA7D" },
+      { token: "operator.quote", foreground: "4FC1FF", fontStyle: "bold" },
+      { token: "comment.datum", foreground: "6A9955", fontStyle: "italic" },
+    ],
+    colors: colors(background.dark),
+  });
+  monaco.editor.defineTheme("nanolm-light", {
+    base: "vs",
+    inherit: true,
+    rules: [
+      { token: "keyword", foreground: "AF00DB" },
+      { token: "predefined", foreground: "795E26" },
+      { token: "constant.boolean", foreground: "0000FF" },
+      { token: "string.char", foreground: "B5651D" },
+      { token: "operator.quote", foreground: "0070C1", fontStyle: "bold" },
+      { token: "comment.datum", foreground: "008000", fontStyle: "italic" },
+    ],
+    colors: colors(background.light),
+  });
+}

@@ -8,6 +8,7 @@ import type { DocsContext, Widget } from "../widget-api.ts";
 import type { WasmEngine } from "../../../playground/src/engines.ts";
 import { readModel } from "../../../engine-c/ts/format.ts";
 import { ReferenceSession } from "../../../engine-c/ts/reference.ts";
+import { button, element, promptRow, showFailure, tableRow, widgetFrame } from "../dom.ts";
 
 /** What the Scheme engine produced: the prompt's ids, then per step the logits and its token. */
 interface SchemeDecode {
@@ -89,36 +90,22 @@ function visible(text: string): string {
   return text.replace(/ /g, "␣").replace(/\n/g, "↵");
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  style = "",
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (style) e.style.cssText = style;
-  if (text) e.textContent = text;
-  return e;
-}
-
 const engineCompare: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   const t = ctx.t;
   const modelName = el.dataset.model ?? "nano-pico";
   const steps = Math.max(1, Math.min(64, Number(el.dataset.steps ?? 12) || 12));
-  el.replaceChildren();
-  el.style.cssText +=
-    ";border:1px solid var(--border,#d9dde6);border-radius:6px;padding:0.8em;margin:1em 0";
+  widgetFrame(el);
 
-  const form = element("form", "display:flex;gap:0.6em;align-items:center;flex-wrap:wrap");
-  const promptInput = element("input", "flex:1;min-width:12em;font:inherit;padding:0.25em 0.4em");
-  promptInput.type = "text";
-  promptInput.value = el.dataset.prompt ?? "Once upon a time";
-  promptInput.setAttribute("aria-label", t("compare.prompt", "Prompt"));
-  const runButton = element("button", "font:inherit", t("compare.run", "Run on both engines"));
-  runButton.type = "submit";
-  form.append(element("span", "", t("compare.prompt", "Prompt")), promptInput, runButton);
-  const summary = element("div", "margin:0.6em 0");
+  const { row: form, input: promptInput } = promptRow(
+    "form",
+    t("compare.prompt", "Prompt"),
+    el.dataset.prompt ?? "Once upon a time",
+  );
+  const runButton = button(t("compare.run", "Run on both engines"), "submit");
+  form.append(runButton);
+  const summary = element("div", "compare-summary");
   summary.dataset.role = "summary";
-  const table = element("table", "border-collapse:collapse;font-size:0.9em;width:100%");
+  const table = element("table", "widget-table compare-steps");
   table.dataset.role = "steps";
   el.append(form, summary, table);
 
@@ -137,13 +124,12 @@ const engineCompare: Widget = async (el: HTMLElement, ctx: DocsContext) => {
 
   function showError(e: unknown) {
     el.dataset.error = "failed"; // the course's tests fail at once instead of waiting for ready
-    summary.textContent = `${t("widget.error", "Error")}: ${(e as Error).message}`;
-    summary.style.color = "var(--danger,#d43c3c)";
+    showFailure(summary, (e as Error).message, t);
   }
 
   const run = async () => {
     runButton.disabled = true;
-    summary.style.color = "";
+    summary.classList.remove("widget-error");
     summary.textContent = t(
       "compare.running",
       "Decoding {steps} tokens on the Scheme engine (in this page's interpreter)…",
@@ -164,18 +150,15 @@ const engineCompare: Widget = async (el: HTMLElement, ctx: DocsContext) => {
       let referenceLogits: Float64Array = new Float64Array(0);
       for (const id of scheme.promptIds) referenceLogits = reference.step(id);
 
-      const header = element("tr");
-      for (const h of [
-        t("compare.step", "step"),
-        t("compare.schemeToken", "Scheme engine"),
-        t("compare.wasmToken", "WebAssembly engine"),
-        t("compare.schemeWasm", "max |Δlogit| Scheme–WASM"),
-        t("compare.wasmReference", "max |Δlogit| WASM–float64"),
-      ])
-        header.append(
-          element("th", "text-align:left;border-bottom:1px solid var(--border,#d9dde6)", h),
-        );
-      const rows: HTMLElement[] = [header];
+      const rows: HTMLElement[] = [
+        tableRow("th", [
+          t("compare.step", "step"),
+          t("compare.schemeToken", "Scheme engine"),
+          t("compare.wasmToken", "WebAssembly engine"),
+          t("compare.schemeWasm", "max |Δlogit| Scheme–WASM"),
+          t("compare.wasmReference", "max |Δlogit| WASM–float64"),
+        ]),
+      ];
       let worstEngines = 0;
       let worstReference = 0;
       let agreeing = 0;
@@ -186,18 +169,14 @@ const engineCompare: Widget = async (el: HTMLElement, ctx: DocsContext) => {
         worstEngines = Math.max(worstEngines, engines);
         worstReference = Math.max(worstReference, toReference);
         if (wasmId === step.id) agreeing++;
-        const row = element("tr");
-        row.dataset.difference = String(engines);
-        for (const cell of [
+        const row = tableRow("td", [
           String(i),
           visible(wasm.tokenText(step.id)),
           visible(wasm.tokenText(wasmId)),
           formatDifference(engines),
           formatDifference(toReference),
-        ])
-          row.append(
-            element("td", "font-family:monospace;white-space:pre;padding:1px 0.6em 1px 0", cell),
-          );
+        ]);
+        row.dataset.difference = String(engines);
         rows.push(row);
         if (i + 1 < scheme.steps.length) {
           const s0 = performance.now();

@@ -7,6 +7,7 @@
 //
 //   <div data-widget="interpreter-inspector"></div>
 import type { DocsContext, Widget } from "../widget-api.ts";
+import { appendElement, button, element, tableRow } from "../dom.ts";
 import { Interpreter } from "../../../interpreter/src/interpreter.ts";
 import type { DebugSession, DebugStatus } from "../../../interpreter/src/debugger.ts";
 import { PRELUDE_FILES } from "../../../interpreter/src/runtime/index.ts";
@@ -42,41 +43,6 @@ const MAX_TREE_NODES = 400;
 /** Steps one "Run to the end" may take before it gives up (an endless loop). */
 const RUN_BUDGET = 5_000_000;
 const MAX_VALUE_TEXT = 80;
-
-const STYLE_ID = "interpreter-inspector-style";
-const STYLE = `
-.inspector textarea { width: 100%; box-sizing: border-box; min-height: 13em; font: 13px/1.45 var(--mono, monospace); background: var(--bg, transparent); color: inherit; border: 1px solid var(--border); border-radius: 6px; padding: 8px; }
-.inspector .inspector-bar { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
-.inspector h4 { margin: 14px 0 4px; font-size: 0.95em; }
-.inspector pre { margin: 0; padding: 8px; max-height: 22em; overflow: auto; font: 12.5px/1.45 var(--mono, monospace); border: 1px solid var(--border); border-radius: 6px; background: var(--bg, transparent); white-space: pre; }
-.inspector .datum-row { cursor: pointer; white-space: pre; }
-.inspector .datum-row:hover { background: var(--hover, rgba(127,127,127,0.15)); }
-.inspector .datum-kind { color: var(--text-dim); }
-.inspector .datum-loc { color: var(--accent, #3a7bd5); }
-.inspector mark.current { background: var(--highlight, #ffe08a); color: #000; border-radius: 2px; }
-.inspector table { border-collapse: collapse; font-size: 0.9em; }
-.inspector td, .inspector th { border: 1px solid var(--border); padding: 2px 8px; text-align: left; vertical-align: top; font-family: var(--mono, monospace); }
-.inspector .inspector-error { color: var(--danger, #d43c3c); white-space: pre-wrap; }
-.inspector .inspector-note { color: var(--text-dim); margin: 2px 0; }
-`;
-
-function ensureStyle(): void {
-  if (document.getElementById(STYLE_ID)) return;
-  const style = document.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = STYLE;
-  document.head.append(style);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  parent: HTMLElement,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-): HTMLElementTagNameMap[K] {
-  const el = Object.assign(document.createElement(tag), props);
-  parent.append(el);
-  return el;
-}
 
 function prelude() {
   return PRELUDE_FILES.map((name) => {
@@ -117,76 +83,57 @@ function shorten(text: string): string {
 
 const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
   const t = (key: string, fallback: string) => ctx.t(`inspector.${key}`, fallback);
-  ensureStyle();
   el.classList.add("inspector");
   el.replaceChildren();
 
-  const editor = element("textarea", el, {
+  const editor = appendElement(el, "textarea", {
     value: el.dataset.source ?? EXAMPLE,
     spellcheck: false,
   });
   editor.setAttribute("aria-label", t("source", "Scheme code to inspect"));
-  const bar = element("div", el, { className: "inspector-bar" });
-  const inspectButton = element("button", bar, {
-    type: "button",
-    textContent: t("inspect", "Inspect"),
-  });
-  const exampleButton = element("button", bar, {
-    type: "button",
-    textContent: t("example", "Example"),
-  });
-  const timing = element("span", bar, { className: "inspector-note" });
+  const bar = appendElement(el, "div", { className: "inspector-bar" });
+  const inspectButton = button(t("inspect", "Inspect"));
+  const exampleButton = button(t("example", "Example"));
+  const timing = element("span", "inspector-note");
+  bar.append(inspectButton, exampleButton, timing);
 
-  const readerSection = element("section", el);
-  element("h4", readerSection, {
-    textContent: t("reader", "1. Reader: datums and where they came from"),
-  });
-  element("p", readerSection, {
+  /** One stage of the pipeline: a section under its heading. */
+  const stage = (title: string): HTMLElement => {
+    const section = appendElement(el, "section");
+    appendElement(section, "h4", { textContent: title });
+    return section;
+  };
+
+  const readerSection = stage(t("reader", "1. Reader: datums and where they came from"));
+  appendElement(readerSection, "p", {
     className: "inspector-note",
     textContent: t("reader-note", "Click a row to select its range in the code."),
   });
-  const readerOut = element("pre", readerSection);
+  const readerOut = appendElement(readerSection, "pre");
 
-  const expanderSection = element("section", el);
-  element("h4", expanderSection, {
-    textContent: t("expander", "2. Expander: the Core language, macros and derived forms gone"),
-  });
-  const expanderOut = element("pre", expanderSection);
+  const expanderSection = stage(
+    t("expander", "2. Expander: the Core language, macros and derived forms gone"),
+  );
+  const expanderOut = appendElement(expanderSection, "pre");
 
-  const compilerSection = element("section", el);
-  element("h4", compilerSection, {
-    textContent: t("compiler", "3. Compiler: the last procedure definition, as JavaScript"),
-  });
-  const compilerFacts = element("div", compilerSection);
-  const compilerOut = element("pre", compilerSection);
+  const compilerSection = stage(
+    t("compiler", "3. Compiler: the last procedure definition, as JavaScript"),
+  );
+  const compilerFacts = appendElement(compilerSection, "div");
+  const compilerOut = appendElement(compilerSection, "pre");
 
-  const vmSection = element("section", el);
-  element("h4", vmSection, { textContent: t("vm", "4. VM: step it") });
-  const vmBar = element("div", vmSection, { className: "inspector-bar" });
-  const stepInto = element("button", vmBar, {
-    type: "button",
-    textContent: t("step-into", "Step into"),
-  });
-  const stepOver = element("button", vmBar, {
-    type: "button",
-    textContent: t("step-over", "Step over"),
-  });
-  const stepOut = element("button", vmBar, {
-    type: "button",
-    textContent: t("step-out", "Step out"),
-  });
-  const runEnd = element("button", vmBar, {
-    type: "button",
-    textContent: t("run", "Run to the end"),
-  });
-  const restart = element("button", vmBar, {
-    type: "button",
-    textContent: t("restart", "Restart"),
-  });
-  const vmStatus = element("span", vmBar, { className: "inspector-note" });
-  const vmSource = element("pre", vmSection);
-  const vmFrames = element("div", vmSection);
-  const vmOutput = element("pre", vmSection);
+  const vmSection = stage(t("vm", "4. VM: step it"));
+  const vmBar = appendElement(vmSection, "div", { className: "inspector-bar" });
+  const stepInto = button(t("step-into", "Step into"));
+  const stepOver = button(t("step-over", "Step over"));
+  const stepOut = button(t("step-out", "Step out"));
+  const runEnd = button(t("run", "Run to the end"));
+  const restart = button(t("restart", "Restart"));
+  const vmStatus = element("span", "inspector-note");
+  vmBar.append(stepInto, stepOver, stepOut, runEnd, restart, vmStatus);
+  const vmSource = appendElement(vmSection, "pre");
+  const vmFrames = appendElement(vmSection, "div");
+  const vmOutput = appendElement(vmSection, "pre");
   vmOutput.hidden = true;
 
   let session: DebugSession | null = null;
@@ -198,7 +145,7 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
 
   function fail(target: HTMLElement, e: unknown): void {
     target.replaceChildren();
-    element("span", target, { className: "inspector-error", textContent: describeError(e) });
+    appendElement(target, "span", { className: "inspector-error", textContent: describeError(e) });
   }
 
   function showTree(nodes: DatumNode[]): void {
@@ -206,14 +153,14 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
     let count = 0;
     const walk = (node: DatumNode, depth: number) => {
       if (++count > MAX_TREE_NODES) return;
-      const row = element("div", readerOut, { className: "datum-row" });
+      const row = appendElement(readerOut, "div", { className: "datum-row" });
       const label = node.children.length > 0 ? `(${node.kind})` : node.text;
       row.append("  ".repeat(depth));
-      element("span", row, { textContent: label });
+      appendElement(row, "span", { textContent: label });
       row.append(" ");
       if (node.children.length === 0)
-        element("span", row, { className: "datum-kind", textContent: node.kind + " " });
-      element("span", row, { className: "datum-loc", textContent: formatRange(node.loc) });
+        appendElement(row, "span", { className: "datum-kind", textContent: node.kind + " " });
+      appendElement(row, "span", { className: "datum-loc", textContent: formatRange(node.loc) });
       if (node.loc) {
         const loc = node.loc;
         row.addEventListener("click", () => {
@@ -228,7 +175,7 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
     };
     for (const node of nodes) walk(node, 0);
     if (count > MAX_TREE_NODES)
-      element("div", readerOut, {
+      appendElement(readerOut, "div", {
         className: "inspector-note",
         textContent: `… ${t("more", "and more")} (${count - MAX_TREE_NODES})`,
       });
@@ -244,7 +191,10 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
     const start = offsetOf(source, loc.line, loc.col);
     const end = offsetOf(source, loc.endLine, loc.endCol);
     vmSource.append(source.slice(0, start));
-    element("mark", vmSource, { className: "current", textContent: source.slice(start, end) });
+    appendElement(vmSource, "mark", {
+      className: "current",
+      textContent: source.slice(start, end),
+    });
     vmSource.append(source.slice(end));
     vmSource.querySelector("mark")?.scrollIntoView({ block: "nearest" });
   }
@@ -255,20 +205,17 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
     vmFrames.replaceChildren();
     if (status.state === "paused") {
       showSource(status.loc);
-      const table = element("table", vmFrames);
-      const head = element("tr", table);
-      for (const h of [t("frame", "frame"), t("at", "at"), t("variables", "variables")])
-        element("th", head, { textContent: h });
-      frames.forEach((frame) => {
-        const row = element("tr", table);
-        element("td", row, { textContent: frame.name });
-        element("td", row, { textContent: frame.loc ? `${frame.loc.line}:${frame.loc.col}` : "—" });
-        element("td", row, {
-          textContent:
+      appendElement(vmFrames, "table").append(
+        tableRow("th", [t("frame", "frame"), t("at", "at"), t("variables", "variables")]),
+        ...frames.map((frame) =>
+          tableRow("td", [
+            frame.name,
+            frame.loc ? `${frame.loc.line}:${frame.loc.col}` : "—",
             frame.variables.map((v) => `${v.name} = ${shorten(writeString(v.value))}`).join(", ") ||
-            "—",
-        });
-      });
+              "—",
+          ]),
+        ),
+      );
       vmStatus.textContent =
         `${t("step", "step")} ${steps} · ${t("depth", "frames on the stack")}: ${frames.length}` +
         ` (${t("deepest", "deepest so far")} ${maxDepth})`;
@@ -349,26 +296,28 @@ const inspector: Widget = (el: HTMLElement, ctx: DocsContext) => {
       const compiler = new Interpreter({ prelude: prelude(), stdout: () => {} });
       const c = compiledProcedure(compiler, source, FILE);
       compilerFacts.replaceChildren();
-      element("p", compilerFacts, {
+      appendElement(compilerFacts, "p", {
         className: "inspector-note",
         textContent:
           `${c.name}: ${t("frame-size", "a frame of")} ${c.frameSize} ${t("slots", "stack slots")}` +
           ` (${t("frame-parts", "the closure, arguments, locals, temporaries")})`,
       });
-      const table = element("table", compilerFacts);
-      const head = element("tr", table);
-      for (const h of [
-        "lambda",
-        t("params", "parameters"),
-        t("free", "free (copied into the closure)"),
-        t("boxed", "boxed (assigned)"),
-      ])
-        element("th", head, { textContent: h });
-      for (const l of c.lambdas) {
-        const row = element("tr", table);
-        for (const cell of [l.name, l.params.join(" "), l.free.join(" "), l.boxed.join(" ")])
-          element("td", row, { textContent: cell || "—" });
-      }
+      appendElement(compilerFacts, "table").append(
+        tableRow("th", [
+          "lambda",
+          t("params", "parameters"),
+          t("free", "free (copied into the closure)"),
+          t("boxed", "boxed (assigned)"),
+        ]),
+        ...c.lambdas.map((l) =>
+          tableRow(
+            "td",
+            [l.name, l.params.join(" "), l.free.join(" "), l.boxed.join(" ")].map(
+              (cell) => cell || "—",
+            ),
+          ),
+        ),
+      );
       compilerOut.textContent = c.javascript;
     } catch (e) {
       compilerFacts.replaceChildren();

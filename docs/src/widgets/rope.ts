@@ -3,6 +3,7 @@
 // from the page's Scheme worker: the real query of "cat" (head 2) and key of "little" from the
 // first layer of nano-pico, rotated by (nano model)'s own rotate! with the model's stored tables.
 import type { DocsContext, SchemeRun, Widget } from "../widget-api.ts";
+import { element, slider } from "../dom.ts";
 
 /** The largest distance the score-by-distance bars show. */
 const MAX_DISTANCE = 15;
@@ -49,33 +50,8 @@ const SETUP = `
         (list (round-to (dot q k) 3) distance)))))
 `;
 
-function slider(
-  parent: HTMLElement,
-  label: string,
-  max: number,
-  value: number,
-): [HTMLInputElement, HTMLOutputElement] {
-  const row = document.createElement("label");
-  row.style.display = "contents";
-  const name = document.createElement("span");
-  name.textContent = label;
-  const input = document.createElement("input");
-  input.type = "range";
-  input.min = "0";
-  input.max = String(max);
-  input.step = "1";
-  input.value = String(value);
-  const shown = document.createElement("output");
-  shown.textContent = String(value);
-  row.append(name, input, shown);
-  parent.append(row);
-  return [input, shown];
-}
-
 function showError(el: HTMLElement, message: string): void {
-  const error = document.createElement("pre");
-  error.className = "error-text";
-  error.textContent = message;
+  const error = element("pre", "error-text", message);
   el.dataset.error = "true";
   el.replaceChildren(error);
 }
@@ -87,26 +63,20 @@ const rope: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     return;
   }
 
-  const controls = document.createElement("div");
-  controls.style.cssText =
-    "display: grid; grid-template-columns: max-content 1fr 3em; gap: 4px 12px; align-items: center";
-  const [queryPosition, queryShown] = slider(
-    controls,
-    ctx.t("rope.query", "query position"),
-    127,
-    8,
+  // The sliders' names, slider and value line up in a grid (style.css: .rope-controls).
+  const controls = element("div", "rope-controls");
+  const positions = { min: 0, max: 127, step: 1 };
+  const queryPosition = slider(ctx.t("rope.query", "query position"), { ...positions, value: 8 });
+  const keyPosition = slider(ctx.t("rope.key", "key position"), { ...positions, value: 6 });
+  // Pairs are counted from 1, as the figure's title counts them.
+  const pair = slider(ctx.t("rope.pair", "pair"), { min: 0, max: 11, step: 1, value: 0 }, (v) =>
+    String(v + 1),
   );
-  const [keyPosition, keyShown] = slider(controls, ctx.t("rope.key", "key position"), 127, 6);
-  const [pair, pairShown] = slider(controls, ctx.t("rope.pair", "pair"), 11, 0);
-  pair.addEventListener("input", () => (pairShown.textContent = String(Number(pair.value) + 1)));
-  pairShown.textContent = "1";
-  const summary = document.createElement("p");
-  summary.className = "widget-summary";
-  const arrows = document.createElement("div");
-  const bars = document.createElement("div");
-  const figures = document.createElement("div");
-  figures.style.cssText =
-    "display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 12px";
+  controls.append(queryPosition.row, keyPosition.row, pair.row);
+  const summary = element("p", "widget-summary");
+  const arrows = element("div");
+  const bars = element("div");
+  const figures = element("div", "rope-figures");
   figures.append(arrows, bars);
   el.replaceChildren(controls, summary, figures);
 
@@ -135,9 +105,7 @@ const rope: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     try {
       do {
         pending = false;
-        queryShown.textContent = queryPosition.value;
-        keyShown.textContent = keyPosition.value;
-        const call = `(rope-widget-draw ${Number(queryPosition.value)} ${Number(keyPosition.value)} ${Number(pair.value)})`;
+        const call = `(rope-widget-draw ${Number(queryPosition.input.value)} ${Number(keyPosition.input.value)} ${Number(pair.input.value)})`;
         let run = await ctx.runScheme(call);
         // A Stop empties the page's environment: define the procedure again and retry once.
         if (run.error && !(await ctx.runScheme(SETUP)).error) run = await ctx.runScheme(call);
@@ -155,8 +123,8 @@ const rope: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     }
   };
 
-  for (const input of [queryPosition, keyPosition, pair])
-    input.addEventListener("input", () => void draw());
+  for (const s of [queryPosition, keyPosition, pair])
+    s.input.addEventListener("input", () => void draw());
   await draw();
 };
 

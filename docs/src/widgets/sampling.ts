@@ -7,6 +7,7 @@
 //   <div data-widget="sampling" data-model="nano-pico" data-prompt="Lily and Tom went to the "></div>
 import type { DocsContext, Widget } from "../widget-api.ts";
 import type { WasmEngine } from "../../../playground/src/engines.ts";
+import { button, element, promptRow, showFailure, slider, widgetFrame } from "../dom.ts";
 
 /** Bars shown: the most probable tokens before the filters. */
 const SHOWN_TOKENS = 16;
@@ -90,105 +91,56 @@ function visible(text: string): string {
   return text.replace(/ /g, "␣").replace(/\n/g, "↵").replace(/\t/g, "⇥");
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  style: string,
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (style) e.style.cssText = style;
-  if (text) e.textContent = text;
-  return e;
-}
-
-/** A labelled range slider; `format` writes its value for the label. */
-function slider(
-  label: string,
-  min: number,
-  max: number,
-  step: number,
-  value: number,
-  format: (v: number) => string,
-): { row: HTMLElement; input: HTMLInputElement; refresh: () => void } {
-  const row = element("label", "display:flex;align-items:center;gap:0.6em;margin:0.2em 0");
-  const name = element("span", "min-width:11em", label);
-  const input = element("input", "flex:1;min-width:8em");
-  input.type = "range";
-  input.min = String(min);
-  input.max = String(max);
-  input.step = String(step);
-  input.value = String(value);
-  input.setAttribute("aria-label", label);
-  const shown = element("span", "min-width:4.5em;font-variant-numeric:tabular-nums");
-  const refresh = () => {
-    shown.textContent = format(Number(input.value));
-  };
-  refresh();
-  row.append(name, input, shown);
-  return { row, input, refresh };
-}
-
 const sampling: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   const t = ctx.t;
   const modelName = el.dataset.model ?? "nano-pico";
-  el.replaceChildren();
-  el.style.cssText +=
-    ";border:1px solid var(--border,#d9dde6);border-radius:6px;padding:0.8em;margin:1em 0";
+  widgetFrame(el);
 
-  const promptRow = element("label", "display:flex;align-items:center;gap:0.6em");
-  const promptInput = element("input", "flex:1;font:inherit;padding:0.25em 0.4em");
-  promptInput.type = "text";
-  promptInput.value = el.dataset.prompt ?? "Once upon a time";
-  promptInput.setAttribute("aria-label", t("sampling.prompt", "Prompt"));
-  promptRow.append(element("span", "min-width:11em", t("sampling.prompt", "Prompt")), promptInput);
+  const { row: prompt, input: promptInput } = promptRow(
+    "label",
+    t("sampling.prompt", "Prompt"),
+    el.dataset.prompt ?? "Once upon a time",
+  );
 
   const percent = (v: number) => `${(100 * v).toFixed(0)} %`;
-  const temperature = slider(t("sampling.temperature", "Temperature"), 0, 2, 0.05, 1, (v) =>
-    v === 0 ? t("sampling.greedy", "0 (greedy)") : v.toFixed(2),
+  const off = t("sampling.off", "off");
+  const temperature = slider(
+    t("sampling.temperature", "Temperature"),
+    { min: 0, max: 2, step: 0.05, value: 1 },
+    (v) => (v === 0 ? t("sampling.greedy", "0 (greedy)") : v.toFixed(2)),
   );
-  const topK = slider(t("sampling.topK", "Top-k"), 0, 40, 1, 0, (v) =>
-    v === 0 ? t("sampling.off", "off") : String(v),
+  const topK = slider(t("sampling.topK", "Top-k"), { min: 0, max: 40, step: 1, value: 0 }, (v) =>
+    v === 0 ? off : String(v),
   );
-  const topP = slider(t("sampling.topP", "Top-p"), 0.05, 1, 0.01, 1, (v) =>
-    v >= 1 ? t("sampling.off", "off") : percent(v),
+  const topP = slider(
+    t("sampling.topP", "Top-p"),
+    { min: 0.05, max: 1, step: 0.01, value: 1 },
+    (v) => (v >= 1 ? off : percent(v)),
   );
-  const penalty = slider(t("sampling.penalty", "Repetition penalty"), 1, 2, 0.05, 1, (v) =>
-    v === 1 ? t("sampling.off", "off") : v.toFixed(2),
+  const penalty = slider(
+    t("sampling.penalty", "Repetition penalty"),
+    { min: 1, max: 2, step: 0.05, value: 1 },
+    (v) => (v === 1 ? off : v.toFixed(2)),
   );
 
-  const drawRow = element("div", "display:flex;align-items:center;gap:0.6em;margin:0.4em 0");
-  const seedInput = element("input", "width:6em;font:inherit");
+  const drawRow = element("div", "widget-row sampling-draw");
+  const seedInput = element("input", "sampling-seed");
   seedInput.type = "number";
   seedInput.min = "0";
   seedInput.value = "42";
   seedInput.setAttribute("aria-label", t("sampling.seed", "Seed"));
-  const drawButton = element("button", "font:inherit", t("sampling.draw", "Sample 20 times"));
-  drawButton.type = "button";
+  const drawButton = button(t("sampling.draw", "Sample 20 times"));
   drawButton.dataset.role = "draw";
   drawRow.append(element("span", "", t("sampling.seed", "Seed")), seedInput, drawButton);
 
-  const status = element("div", "color:var(--text-dim,#5f6779);font-size:0.9em;margin:0.4em 0");
+  const status = element("div", "widget-note sampling-status");
   status.dataset.role = "status";
-  const bars = element(
-    "div",
-    "display:grid;grid-template-columns:max-content 1fr 4.5em;gap:2px 0.6em;align-items:center;" +
-      "font-size:0.9em",
-  );
+  const bars = element("div", "sampling-bars");
   bars.dataset.role = "bars";
-  const draws = element("div", "margin-top:0.6em;font-size:0.9em");
+  const draws = element("div", "sampling-draws");
   draws.dataset.role = "draws";
 
-  el.append(
-    promptRow,
-    temperature.row,
-    topK.row,
-    topP.row,
-    penalty.row,
-    drawRow,
-    status,
-    bars,
-    draws,
-  );
+  el.append(prompt, temperature.row, topK.row, topP.row, penalty.row, drawRow, status, bars, draws);
   status.textContent = t("sampling.loading", "Loading the model into the WebAssembly engine…");
 
   let engine: WasmEngine;
@@ -222,32 +174,24 @@ const sampling: Widget = async (el: HTMLElement, ctx: DocsContext) => {
       ...ranked.slice(0, SHOWN_TOKENS).map((r) => Math.max(r.after, r.before)),
     );
     for (const r of ranked.slice(0, SHOWN_TOKENS)) {
-      const label = element("span", "font-family:monospace;white-space:pre;text-align:right");
-      label.textContent = visible(engine.tokenText(r.id));
+      const label = element("span", "sampling-token", visible(engine.tokenText(r.id)));
       label.title = `id ${r.id}`;
-      const track = element("div", "position:relative;height:1.1em");
+      const track = element("div", "sampling-track");
       // The faint bar is the probability before the filters; the solid one what is drawn from.
-      const beforeBar = element(
-        "div",
-        `position:absolute;inset:0 auto 0 0;width:${(100 * r.before) / scale}%;` +
-          "background:var(--border,#d9dde6);border-radius:2px",
-      );
-      const afterBar = element(
-        "div",
-        `position:absolute;inset:0 auto 0 0;width:${(100 * r.after) / scale}%;` +
-          "background:var(--accent,#2f6fdb);border-radius:2px",
-      );
+      const beforeBar = element("div", "sampling-bar before");
+      beforeBar.style.width = `${(100 * r.before) / scale}%`;
+      const afterBar = element("div", "sampling-bar after");
+      afterBar.style.width = `${(100 * r.after) / scale}%`;
       track.append(beforeBar, afterBar);
       const value = element(
         "span",
-        "font-variant-numeric:tabular-nums;text-align:right" +
-          (r.kept ? "" : ";color:var(--text-dim,#5f6779);text-decoration:line-through"),
+        r.kept ? "sampling-probability" : "sampling-probability removed",
         `${(100 * (r.kept ? r.after : r.before)).toFixed(1)} %`,
       );
       rows.push(label, track, value);
     }
     bars.replaceChildren(...rows);
-    status.style.color = "";
+    status.classList.remove("widget-error");
     const covered = kept.reduce((sum, r) => sum + r.before, 0);
     status.textContent = t(
       "sampling.summary",
@@ -290,15 +234,14 @@ const sampling: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     const sorted = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const title = element(
       "div",
-      "margin-bottom:0.3em",
+      "sampling-draws-title",
       t("sampling.drawn", "{n} draws with seed {seed}:")
         .replace("{n}", String(DRAWS))
         .replace("{seed}", String(s.seed)),
     );
-    const list = element("div", "display:flex;flex-wrap:wrap;gap:0.3em 0.8em");
+    const list = element("div", "sampling-draws-list");
     for (const [id, count] of sorted) {
-      const item = element("span", "font-family:monospace;white-space:pre");
-      item.textContent = `${visible(engine.tokenText(id))} ×${count}`;
+      const item = element("span", "sampling-token", `${visible(engine.tokenText(id))} ×${count}`);
       item.dataset.id = String(id);
       list.append(item);
     }
@@ -312,7 +255,6 @@ const sampling: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   });
   for (const s of [temperature, topK, topP, penalty])
     s.input.addEventListener("input", () => {
-      s.refresh();
       drawBars();
       draws.replaceChildren();
     });
@@ -326,8 +268,7 @@ const sampling: Widget = async (el: HTMLElement, ctx: DocsContext) => {
 
   function showError(e: unknown) {
     el.dataset.error = "failed"; // the course's tests fail at once instead of waiting for ready
-    status.textContent = `${t("widget.error", "Error")}: ${(e as Error).message}`;
-    status.style.color = "var(--danger,#d43c3c)";
+    showFailure(status, (e as Error).message, t);
   }
 
   try {

@@ -9,6 +9,7 @@ import type { DocsContext, Widget } from "../widget-api.ts";
 import { Engine } from "../../../engine-c/ts/engine.ts";
 import { makeSyntheticModel, type SyntheticConfig } from "../../../engine-c/ts/synthetic.ts";
 import { writeModel } from "../../../engine-c/ts/format.ts";
+import { button, element, showFailure, tableRow, widgetFrame } from "../dom.ts";
 
 /** The synthetic model: big enough (84 MB as F32) that its weights cannot stay in any CPU cache,
  *  small enough to build in a second or two. 20,978,176 parameters. */
@@ -43,17 +44,6 @@ interface Measurement {
   threads: number;
   tokensPerSecond: number;
   bandwidthGBps: number;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  style = "",
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (style) e.style.cssText = style;
-  if (text) e.textContent = text;
-  return e;
 }
 
 /** Give the page a chance to paint between long steps. */
@@ -109,7 +99,7 @@ function rooflineChart(measurements: Measurement[], bandwidths: Map<number, numb
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("role", "img");
-  svg.style.cssText = "width:100%;max-width:640px;font-size:11px;display:block";
+  svg.classList.add("speed-chart");
   const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
     const e = document.createElementNS(ns, tag);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -224,22 +214,19 @@ function rooflineChart(measurements: Measurement[], bandwidths: Map<number, numb
 const speed: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   const t = ctx.t;
   const modelName = el.dataset.model ?? "nano-pico";
-  el.replaceChildren();
-  el.style.cssText +=
-    ";border:1px solid var(--border,#d9dde6);border-radius:6px;padding:0.8em;margin:1em 0";
-  const environment = element("div", "font-size:0.9em;color:var(--text-dim,#5f6779)");
-  const controls = element("div", "display:flex;gap:0.6em;align-items:center;margin:0.5em 0");
-  const again = element("button", "font:inherit", t("speed.again", "Measure again"));
-  again.type = "button";
-  const withQ8 = element("label", "display:flex;gap:0.3em;align-items:center");
+  widgetFrame(el);
+  const environment = element("div", "widget-note");
+  const controls = element("div", "widget-row speed-controls");
+  const again = button(t("speed.again", "Measure again"));
+  const withQ8 = element("label", "speed-option");
   const q8Box = element("input");
   q8Box.type = "checkbox";
   withQ8.append(q8Box, t("speed.q8", "also the synthetic model in Q8_0"));
   controls.append(again, withQ8);
-  const status = element("div", "margin:0.4em 0");
+  const status = element("div", "speed-status");
   status.dataset.role = "status";
   const chart = element("div");
-  const table = element("table", "border-collapse:collapse;font-size:0.9em;margin-top:0.5em");
+  const table = element("table", "widget-table speed-measurements");
   table.dataset.role = "measurements";
   el.append(environment, controls, status, chart, table);
 
@@ -259,7 +246,7 @@ const speed: Widget = async (el: HTMLElement, ctx: DocsContext) => {
 
   const run = async () => {
     again.disabled = true;
-    status.style.color = "";
+    status.classList.remove("widget-error");
     const measurements: Measurement[] = [];
     const bandwidths = new Map<number, number>();
     const say = async (text: string) => {
@@ -334,16 +321,14 @@ const speed: Widget = async (el: HTMLElement, ctx: DocsContext) => {
       el.dataset.ready = "true";
     } catch (e) {
       el.dataset.error = "failed"; // the course's tests fail at once instead of waiting for ready
-      status.textContent = `${t("widget.error", "Error")}: ${(e as Error).message}`;
-      status.style.color = "var(--danger,#d43c3c)";
+      showFailure(status, (e as Error).message, t);
     } finally {
       again.disabled = false;
     }
   };
 
   function drawTable(measurements: Measurement[]) {
-    const header = element("tr");
-    for (const h of [
+    const header = tableRow("th", [
       t("speed.model", "model"),
       t("speed.params", "parameters"),
       t("speed.bytes", "MB read / token"),
@@ -351,19 +336,10 @@ const speed: Widget = async (el: HTMLElement, ctx: DocsContext) => {
       t("speed.measured", "tokens/s"),
       t("speed.roofline", "roofline tokens/s"),
       t("speed.share", "% of roofline"),
-    ])
-      header.append(
-        element(
-          "th",
-          "text-align:left;padding-right:1em;border-bottom:1px solid var(--border,#d9dde6)",
-          h,
-        ),
-      );
-    const rows: HTMLElement[] = [header];
-    for (const m of measurements) {
+    ]);
+    const rows = measurements.map((m) => {
       const roofline = (m.bandwidthGBps * 1e9) / m.bytesPerToken;
-      const row = element("tr");
-      for (const cell of [
+      return tableRow("td", [
         `${m.model} (${m.format})`,
         `${(m.params / 1e6).toFixed(2)} M`,
         (m.bytesPerToken / 1e6).toFixed(1),
@@ -372,11 +348,9 @@ const speed: Widget = async (el: HTMLElement, ctx: DocsContext) => {
         roofline.toFixed(0),
         // Above 100 %: the probe was slowed by other programs, or the weights sit in cache.
         `${((100 * m.tokensPerSecond) / roofline).toFixed(0)} %`,
-      ])
-        row.append(element("td", "padding:1px 1em 1px 0;font-variant-numeric:tabular-nums", cell));
-      rows.push(row);
-    }
-    table.replaceChildren(...rows);
+      ]);
+    });
+    table.replaceChildren(header, ...rows);
   }
 
   again.addEventListener("click", () => void run());

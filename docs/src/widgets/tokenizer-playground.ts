@@ -7,6 +7,7 @@
 // Optional labels (a translated chapter sets them): data-label (the box's label) and data-summary
 // ("{chars} characters → {tokens} tokens, {unknown} unknown").
 import type { DocsContext, Widget } from "../widget-api.ts";
+import { element, showFailure, widgetFrame } from "../dom.ts";
 
 /** Wait this long after the last keystroke before encoding, so typing stays smooth. */
 const TYPING_PAUSE_MS = 150;
@@ -26,52 +27,33 @@ export function encodeSource(text: string): string {
   (list (length ids) (length (filter (lambda (id) (= id token-unknown)) ids))))`;
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  style: string,
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (style) e.style.cssText = style;
-  if (text) e.textContent = text;
-  return e;
-}
-
 const tokenizerPlayground: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   const t = ctx.t;
   const modelName = el.dataset.model ?? "nano-pico";
   const summaryTemplate =
     el.dataset.summary ??
     t("tokenizer.summary", "{chars} characters → {tokens} tokens, {unknown} of them <|unknown|>");
-  el.replaceChildren();
-  el.style.cssText +=
-    ";border:1px solid var(--border,#d9dde6);border-radius:6px;padding:0.8em;margin:1em 0";
+  widgetFrame(el);
 
   const label = element(
     "label",
-    "display:block;margin-bottom:0.3em",
+    "tokenizer-label",
     el.dataset.label ?? t("tokenizer.label", "Type some text:"),
   );
-  const input = element(
-    "textarea",
-    "width:100%;box-sizing:border-box;font:inherit;font-family:monospace;padding:0.3em 0.4em;resize:vertical",
-  );
+  const input = element("textarea", "tokenizer-text");
   input.rows = 2;
   input.value = el.dataset.text ?? "Once upon a time";
   input.spellcheck = false;
   input.dataset.role = "text";
   label.append(input);
-  const picture = element("div", "margin-top:0.5em");
+  const picture = element("div", "tokenizer-tokens");
   picture.dataset.role = "tokens";
-  const status = element("div", "color:var(--text-dim,#5f6779);font-size:0.9em;margin-top:0.3em");
+  const status = element("div", "widget-note tokenizer-status");
   status.dataset.role = "status";
   status.textContent = t("tokenizer.loading", "Loading the tokenizer…");
   el.append(label, picture, status);
 
-  const showError = (message: string) => {
-    status.textContent = `${t("widget.error", "Error")}: ${message}`;
-    status.style.color = "var(--danger,#d43c3c)";
-  };
+  const showError = (message: string) => showFailure(status, message, t);
 
   // The tokenizer lives in the page's environment under a name of its own; after a Stop (which
   // empties the environment) it is made again on the next keystroke.
@@ -106,7 +88,7 @@ const tokenizerPlayground: Widget = async (el: HTMLElement, ctx: DocsContext) =>
       const [tokens, unknown] = (/^\((\d+) (\d+)\)$/.exec(run.value ?? "") ?? [])
         .slice(1)
         .map(Number);
-      status.style.color = "";
+      status.classList.remove("widget-error");
       status.textContent = summaryTemplate
         .replace("{chars}", String([...text].length))
         .replace("{tokens}", String(tokens ?? "?"))

@@ -3,6 +3,7 @@
 // exact-match accuracy as it goes, with a box that sorts the reader's digits with the model as it
 // is right now. Chapter 9 (docs/content/en/09-training.md) embeds it: <div data-widget="train-sort">.
 import type { DocsContext, Widget } from "../widget-api.ts";
+import { appendElement, button, showFailure } from "../dom.ts";
 import type { Figure } from "../../../playground/src/protocol.ts";
 // The wasm backend's binaries, served as assets; tfjs picks the one the browser supports.
 import wasmPlainUrl from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url";
@@ -27,48 +28,17 @@ interface Point {
   seconds: number;
 }
 
-const STYLE_ID = "train-sort-style";
-const STYLE = `
-.train-sort .train-sort-controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 6px 0; }
-.train-sort .train-sort-facts, .train-sort .train-sort-status { margin: 6px 0; font-size: 0.92em; }
-.train-sort .train-sort-facts { font-variant-numeric: tabular-nums; }
-.train-sort .error { color: var(--danger, #d43c3c); }
-.train-sort .train-sort-try { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin-top: 8px; }
-.train-sort .train-sort-try input { font: 1.1em var(--mono, monospace); width: 8ch; padding: 2px 6px; }
-.train-sort .train-sort-answer { font: 1.1em var(--mono, monospace); }
-.train-sort .train-sort-answer.right { color: var(--ok, #2e8b57); }
-.train-sort .train-sort-answer.wrong { color: var(--danger, #d43c3c); }
-`;
-
-function ensureStyle(): void {
-  if (document.getElementById(STYLE_ID)) return;
-  const style = document.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = STYLE;
-  document.head.append(style);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  parent: HTMLElement,
-  props: Partial<HTMLElementTagNameMap[K]> = {},
-): HTMLElementTagNameMap[K] {
-  const el = Object.assign(document.createElement(tag), props);
-  parent.append(el);
-  return el;
-}
-
 function choice(
   parent: HTMLElement,
   label: string,
   options: [string, number][],
   selected: number,
 ): HTMLSelectElement {
-  const wrap = element("label", parent, { className: "train-sort-option" });
+  const wrap = appendElement(parent, "label", { className: "train-sort-option" });
   wrap.append(label + " ");
-  const select = element("select", wrap);
+  const select = appendElement(wrap, "select");
   for (const [text, value] of options) {
-    element("option", select, {
+    appendElement(select, "option", {
       textContent: text,
       value: String(value),
       selected: value === selected,
@@ -79,10 +49,9 @@ function choice(
 
 const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   const t = (key: string, fallback: string) => ctx.t(`train-sort.${key}`, fallback);
-  ensureStyle();
   el.classList.add("train-sort");
   el.replaceChildren();
-  const status = element("p", el, {
+  const status = appendElement(el, "p", {
     className: "train-sort-status",
     textContent: t("loading", "Starting TensorFlow.js…"),
   });
@@ -97,23 +66,17 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
       "tfjs-backend-wasm-threaded-simd.wasm": wasmThreadedUrl,
     });
   } catch (e) {
-    status.textContent = `${t("error", "Error")}: ${(e as Error).message}`;
-    status.classList.add("error");
+    showFailure(status, (e as Error).message, ctx.t);
     el.dataset.error = (e as Error).message;
     return;
   }
   el.dataset.backend = backend;
 
   const defaults = lib.BROWSER_SORT_SETTINGS;
-  const controls = element("div", el, { className: "train-sort-controls" });
-  const startButton = element("button", controls, {
-    type: "button",
-    textContent: t("start", "Start"),
-  });
-  const resetButton = element("button", controls, {
-    type: "button",
-    textContent: t("reset", "Reset"),
-  });
+  const controls = appendElement(el, "div", { className: "train-sort-controls" });
+  const startButton = button(t("start", "Start"));
+  const resetButton = button(t("reset", "Reset"));
+  controls.append(startButton, resetButton);
   const lrSelect = choice(
     controls,
     t("lr", "learning rate"),
@@ -144,12 +107,14 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     ],
     defaults.maxSteps,
   );
-  const facts = element("p", el, { className: "train-sort-facts" });
-  const lossChart = element("div", el, { className: "train-sort-chart" });
-  const accuracyChart = element("div", el, { className: "train-sort-chart" });
-  const tryRow = element("div", el, { className: "train-sort-try" });
-  const tryLabel = element("label", tryRow, { textContent: t("try", "Try it: six digits") + " " });
-  const tryInput = element("input", tryLabel, {
+  const facts = appendElement(el, "p", { className: "train-sort-facts" });
+  const lossChart = appendElement(el, "div", { className: "train-sort-chart" });
+  const accuracyChart = appendElement(el, "div", { className: "train-sort-chart" });
+  const tryRow = appendElement(el, "div", { className: "train-sort-try" });
+  const tryLabel = appendElement(tryRow, "label", {
+    textContent: t("try", "Try it: six digits") + " ",
+  });
+  const tryInput = appendElement(tryLabel, "input", {
     type: "text",
     value: "531902",
     maxLength: 6,
@@ -157,7 +122,7 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     spellcheck: false,
   });
   tryInput.setAttribute("aria-label", t("try", "Try it: six digits"));
-  const tryOutput = element("output", tryRow, { className: "train-sort-answer" });
+  const tryOutput = appendElement(tryRow, "output", { className: "train-sort-answer" });
 
   let trainer: Trainer | null = null;
   let points: Point[] = [];
@@ -257,7 +222,7 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
     measure(); // the untrained model: loss ≈ ln 17, accuracy 0
     draw();
     status.textContent = t("ready", "Ready: press Start to train.");
-    status.classList.remove("error");
+    status.classList.remove("widget-error");
     startButton.textContent = t("start", "Start");
   }
 
@@ -289,8 +254,7 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
         ? t("finished", "Finished: the schedule is done. Reset to train again.")
         : t("stopped", "Stopped. Start goes on; Reset begins again.");
     } catch (e) {
-      status.textContent = `${t("error", "Error")}: ${(e as Error).message}`;
-      status.classList.add("error");
+      showFailure(status, (e as Error).message, ctx.t);
     } finally {
       running = false;
       startButton.textContent = t("start", "Start");
@@ -318,8 +282,7 @@ const trainSort: Widget = async (el: HTMLElement, ctx: DocsContext) => {
   try {
     fresh();
   } catch (e) {
-    status.textContent = `${t("error", "Error")}: ${(e as Error).message}`;
-    status.classList.add("error");
+    showFailure(status, (e as Error).message, ctx.t);
     el.dataset.error = (e as Error).message;
     return;
   }

@@ -389,6 +389,25 @@ function checkMagic(dv: DataView, len: number, what: string): void {
 /** Parse and validate a Nano model file (§1–4); throws NanoFormatError on any inconsistency. */
 export function readModel(input: Uint8Array | ArrayBuffer): NanoModelFile {
   const bytes = asBytes(input);
+  const { header, config, vocab, weightsOffset } = readModelHead(bytes);
+  const weights = readWeights(bytes, weightsOffset, header, config);
+  return { header, config, vocab, weights };
+}
+
+/** A model file's header, config and tokenizer, fully validated (the file's exact length
+ *  included) but without copying its weights: what a caller needs to tokenize and describe a
+ *  model it will not run itself, e.g. the playground's page for a 660 MB file. */
+export interface ModelHead {
+  header: NanoHeader;
+  config: NanoConfig;
+  vocab: VocabEntry[];
+  /** Where the parameter section starts. */
+  weightsOffset: number;
+}
+
+/** Read and validate everything of a `.bin` model but its weights (see readModel). */
+export function readModelHead(input: Uint8Array | ArrayBuffer): ModelHead {
+  const bytes = asBytes(input);
   const dv = dataView(bytes);
   const len = bytes.length;
   checkMagic(dv, len, "model file");
@@ -496,8 +515,7 @@ export function readModel(input: Uint8Array | ArrayBuffer): NanoModelFile {
     );
   }
 
-  const weights = readWeights(bytes, sectionEnd, header, config);
-  return { header, config, vocab, weights };
+  return { header, config, vocab, weightsOffset: sectionEnd };
 }
 
 // Parse the parameter section at `off` (its length is already checked).

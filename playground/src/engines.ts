@@ -3,6 +3,8 @@
 // (scheme-client.ts). Compare mode runs the Scheme engine greedily and feeds the same tokens to
 // the WebAssembly engine, reporting per step whether the argmax agrees and the largest |Δlogit|.
 import { Engine, type ModelInfo } from "../../engine-c/ts/engine.ts";
+import { QUANT_Q8_0, parameterCount, readModelHead } from "../../engine-c/ts/format.ts";
+import { Tokenizer } from "../../engine-c/ts/tokenizer.ts";
 import type { FromWorker } from "./protocol.ts";
 
 /** Which engine runs a generation. */
@@ -94,11 +96,21 @@ export function yieldToUI(): Promise<void> {
   });
 }
 
-/** The WebAssembly engine with the loaded model, stepped one token at a time. */
+/**
+ * The WebAssembly engine with the loaded model, stepped one token at a time. Generation itself runs
+ * in the decoder's worker (wasm-decoder.ts); this page-side engine tokenizes, compares, picks and
+ * runs seq2seq. So it reads only the model's header and tokenizer when a model is chosen, and
+ * copies the weights into its own memory the first time it has to run them: a 660 MB model is
+ * not held twice just to be tokenized.
+ */
 export class WasmEngine {
   private constructor(private readonly engine: Engine) {}
   private history: number[] = [];
   private pending: Float32Array | null = null;
+  private bytes: Uint8Array | null = null;
+  private weightsLoaded = false;
+  private tokenizer: Tokenizer | null = null;
+  private modelInfo: ModelInfo | null = null;
 
   /** Instantiate the engine (threads > 1 need a cross-origin-isolated page). */
   static async create(threads = 1): Promise<WasmEngine> {
@@ -110,24 +122,53 @@ export class WasmEngine {
     return this.engine.threads;
   }
 
-  /** Load a model's bytes (copied into the engine). */
+  /** Choose a model: its header and tokenizer are read (and validated) now, its weights copied
+   *  into the engine on first use. */
   load(bytes: Uint8Array): ModelInfo {
+    const head = readModelHead(bytes);
     this.history = [];
     this.pending = null;
-    this.engine.observe({ attention: true });
-    return this.engine.load(bytes);
+    this.bytes = bytes;
+    this.weightsLoaded = false;
+    this.tokenizer = new Tokenizer(head.vocab);
+    this.modelInfo = {
+      config: {
+        ...head.config,
+        majorVersion: head.header.majorVersion,
+        minorVersion: head.header.minorVersion,
+        quantType: head.header.quantType === QUANT_Q8_0 ? "Q8_0" : "F32",
+        groupSize: head.header.groupSize,
+      },
+      vocabSize: head.config.vocabSize,
+      paramCount: parameterCount(head.config),
+    };
+    return this.modelInfo;
+  }
+
+  /** The engine with the model's weights in it. */
+  private get running(): Engine {
+    if (!this.bytes) throw new Error("no model is loaded");
+    if (!this.weightsLoaded) {
+      this.engine.observe({ attention: true });
+      this.engine.load(this.bytes);
+      this.weightsLoaded = true;
+    }
+    return this.engine;
   }
 
   get info(): ModelInfo {
-    return this.engine.info;
+    if (!this.modelInfo) throw new Error("no model is loaded");
+    return this.modelInfo;
   }
 
   encode(text: string): number[] {
-    return this.engine.encode(text);
+    if (!this.tokenizer) throw new Error("no model is loaded");
+    return this.tokenizer.encode(text);
   }
 
   tokenText(id: number): string {
-    return this.engine.decodeToken(id);
+    if (!this.tokenizer) throw new Error("no model is loaded");
+    return this.tokenizer.tokenText(id);
   }
 
   /** The tokens run so far (prompt and output) and the logits for the next one. */
@@ -141,7 +182,7 @@ export class WasmEngine {
     sink: GenerationSink | null,
     signal?: AbortSignal,
   ): Promise<Float32Array> {
-    const e = this.engine;
+    const e = this.running;
     e.reset();
     this.history = [];
     let logits: Float32Array | null = null;
@@ -161,8 +202,9 @@ export class WasmEngine {
 
   /** Run one more token; returns the logits for the token after it. */
   push(id: number, sink: GenerationSink | null): Float32Array {
-    const query = this.engine.position;
-    const logits = this.engine.step(id);
+    const e = this.running;
+    const query = e.position;
+    const logits = e.step(id);
     this.history.push(id);
     this.pending = logits;
     if (sink) this.reportAttention(query, sink);
@@ -171,24 +213,24 @@ export class WasmEngine {
 
   /** Whether another token fits in the context. */
   get hasRoom(): boolean {
-    return this.engine.position < this.info.config.blockSize;
+    return (this.weightsLoaded ? this.running.position : 0) < this.info.config.blockSize;
   }
 
   /** Sample the next id from `logits` with the given settings. */
   sample(logits: Float32Array, sampling: Sampling, first: boolean): number {
     if (first)
-      this.engine.setSampler({
+      this.running.setSampler({
         temperature: sampling.temperature,
         topK: sampling.topK,
         topP: sampling.topP,
         seed: sampling.seed,
       });
-    return this.engine.sample(logits, this.history);
+    return this.running.sample(logits, this.history);
   }
 
   /** Non-causal models: block_size ids in, the argmax id at every position out. */
   seq2seq(ids: number[], sink: GenerationSink | null): number[] {
-    const out = this.engine.seq2seq(ids);
+    const out = this.running.seq2seq(ids);
     // The engine records the last position's attention (over every key: no causal mask).
     if (sink) this.reportAttention(ids.length - 1, sink);
     return out;
@@ -197,14 +239,14 @@ export class WasmEngine {
   private reportAttention(query: number, sink: GenerationSink): void {
     const { nLayer } = this.info.config;
     for (let layer = 0; layer < nLayer; layer++) {
-      const heads = this.engine.attention(layer);
+      const heads = this.running.attention(layer);
       heads.forEach((weights, head) => sink.attention(layer, head, query, weights));
     }
   }
 
   /** Logits of the last token run (seq2seq: the last position). */
   lastLogits(): Float32Array {
-    return this.engine.logits();
+    return this.running.logits();
   }
 
   dispose(): void {

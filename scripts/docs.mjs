@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, newest, repoRoot, startPreview } from "./playground.mjs";
+import { ensureBuilt, newest, repoRoot, serveUntilStopped, startPreview } from "./playground.mjs";
 
 export const docsRoot = join(repoRoot, "docs");
 export const docsConfig = join(docsRoot, "vite.config.ts");
@@ -138,23 +138,12 @@ async function main() {
     await ensureCourseBuilt({ force: true, log });
     return;
   }
-  const option = (name) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
   await ensureSiteBuilt({ force, log });
-  const server = await startPreview({
-    host: option("--host") ?? "127.0.0.1",
-    port: Number(option("--port") ?? 5175),
-  });
-  console.log(`NanoLM course: ${server.url}course/   (playground: ${server.url}; Ctrl-C to stop)`);
-  const stop = async () => {
-    setTimeout(() => process.exit(0), 2000).unref(); // open keep-alive connections
-    await server.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  await serveUntilStopped(
+    args,
+    5175,
+    (url) => `NanoLM course: ${url}course/   (playground: ${url}; Ctrl-C to stop)`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -14,3 +14,8 @@ export declare function startPreview(options?: {
   port?: number;
   strictPort?: boolean;
 }): Promise<{ url: string; close: () => Promise<void> }>;
+export declare function serveUntilStopped(
+  args: string[],
+  defaultPort: number,
+  banner: (url: string) => string,
+): Promise<void>;

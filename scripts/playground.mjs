@@ -119,6 +119,32 @@ export async function startPreview(options = {}) {
   return { url: `http://${host}:${actual}/`, close: () => server.close() };
 }
 
+/**
+ * `npm start` / `npm run docs`: serve playground/dist on `--host`/`--port` (from the command
+ * line `args`) until Ctrl-C or SIGTERM, printing `banner(url)` once it listens.
+ * @param {string[]} args
+ * @param {number} defaultPort
+ * @param {(url: string) => string} banner
+ */
+export async function serveUntilStopped(args, defaultPort, banner) {
+  const option = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const server = await startPreview({
+    host: option("--host") ?? "127.0.0.1",
+    port: Number(option("--port") ?? defaultPort),
+  });
+  console.log(banner(server.url));
+  const stop = async () => {
+    setTimeout(() => process.exit(0), 2000).unref(); // open keep-alive connections
+    await server.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
 async function main() {
   const args = process.argv.slice(2);
   if (args.includes("--help") || args.includes("-h")) {
@@ -129,25 +155,10 @@ async function main() {
     );
     return;
   }
-  const option = (name) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
   // The playground and the course it links to (scripts/docs.mjs builds both when stale).
   const { ensureSiteBuilt } = await import("./docs.mjs");
   await ensureSiteBuilt({ force: args.includes("--rebuild"), log: (line) => console.log(line) });
-  const server = await startPreview({
-    host: option("--host") ?? "127.0.0.1",
-    port: Number(option("--port") ?? 5174),
-  });
-  console.log(`NanoLM playground: ${server.url}   (Ctrl-C to stop)`);
-  const stop = async () => {
-    setTimeout(() => process.exit(0), 2000).unref(); // open keep-alive connections
-    await server.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  await serveUntilStopped(args, 5174, (url) => `NanoLM playground: ${url}   (Ctrl-C to stop)`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

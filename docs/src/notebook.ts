@@ -24,6 +24,7 @@ import {
 } from "./monaco.ts";
 import type { PageData } from "../site/pages.ts";
 import type { DocsContext, SchemeRun, Widget } from "./widget-api.ts";
+import { element } from "./dom.ts";
 
 /** After this long a running cell offers Stop. */
 const STOP_AFTER_MS = 800;
@@ -49,16 +50,7 @@ function shownValue(values: Preview[]): string | null {
   return !last || last.kind === "unspecified" ? null : last.text;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = "",
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = element;
 
 function button(label: string, className: string, title?: string): HTMLButtonElement {
   const b = el("button", `button ${className}`, label);

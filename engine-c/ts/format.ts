@@ -405,12 +405,15 @@ export interface ModelHead {
   weightsOffset: number;
 }
 
-/** Read and validate everything of a `.bin` model but its weights (see readModel). */
-export function readModelHead(input: Uint8Array | ArrayBuffer): ModelHead {
+/** A model file's fixed 256-byte header, validated: everything that can be known before the rest
+ *  of the file is read (the playground checks a dropped file with it before storing it). */
+export function readModelHeader(input: Uint8Array | ArrayBuffer): {
+  header: NanoHeader;
+  config: NanoConfig;
+} {
   const bytes = asBytes(input);
   const dv = dataView(bytes);
-  const len = bytes.length;
-  checkMagic(dv, len, "model file");
+  checkMagic(dv, bytes.length, "model file");
   const i32 = (off: number) => dv.getInt32(off, true);
 
   const modelType = i32(16);
@@ -446,6 +449,15 @@ export function readModelHead(input: Uint8Array | ArrayBuffer): ModelHead {
     throw new NanoFormatError(`is_shared_classifier (${shared}) must be 0 or 1`);
   }
   validateConfig(config, header.quantType, header.groupSize);
+  return { header, config };
+}
+
+/** Read and validate everything of a `.bin` model but its weights (see readModel). */
+export function readModelHead(input: Uint8Array | ArrayBuffer): ModelHead {
+  const bytes = asBytes(input);
+  const dv = dataView(bytes);
+  const len = bytes.length;
+  const { header, config } = readModelHeader(bytes);
 
   // Tokenizer section bounds, then the whole file's length, before anything is allocated.
   const tokStart = HEADER_BYTES;

@@ -3,7 +3,7 @@
 // else IndexedDB) so a reload lists them again. Also the header/config summary (NANO-FORMAT.md §1).
 import {
   HEADER_BYTES,
-  NANO_MAGIC,
+  readModelHeader,
   QUANT_Q8_0,
   parameterCount,
   type NanoConfig,
@@ -87,32 +87,23 @@ export async function cachedModels(): Promise<ModelEntry[]> {
   }
 }
 
-/** Parse the fixed 256-byte header; throws a one-line Error for anything that is not a model. */
+/** Parse the fixed 256-byte header with the format module's checks; throws a one-line Error for
+ *  anything that is not a model (`fileSize`: the whole file's, when only its head is at hand). */
 export function parseHeader(bytes: Uint8Array, fileSize = bytes.length): ModelHeader {
   if (bytes.length < HEADER_BYTES) throw new Error(`not a Nano model: only ${fileSize} bytes`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  const i32 = (off: number) => dv.getInt32(off, true);
-  if (dv.getUint32(0, true) !== NANO_MAGIC[0] || dv.getUint32(4, true) !== NANO_MAGIC[1])
-    throw new Error("not a Nano model: the magic number is wrong");
-  const modelType = i32(16);
-  if (modelType !== 0) throw new Error(`model type ${modelType} is not a Nano language model`);
-  const config: NanoConfig = {
-    blockSize: i32(24),
-    vocabSize: i32(28),
-    nLayer: i32(32),
-    nEmbd: i32(36),
-    nHead: i32(40),
-    nKvHead: i32(44),
-    nHidden: i32(48),
-    isSharedClassifier: i32(52) === 1,
-    headDim: i32(56),
-  };
+  let parsed;
+  try {
+    parsed = readModelHeader(bytes.subarray(0, HEADER_BYTES));
+  } catch (e) {
+    throw new Error(e instanceof Error ? e.message : String(e));
+  }
+  const { header, config } = parsed;
   return {
-    majorVersion: i32(8),
-    minorVersion: i32(12),
-    modelType,
-    quantType: i32(60) === QUANT_Q8_0 ? "Q8_0" : "F32",
-    groupSize: i32(64),
+    majorVersion: header.majorVersion,
+    minorVersion: header.minorVersion,
+    modelType: header.modelType,
+    quantType: header.quantType === QUANT_Q8_0 ? "Q8_0" : "F32",
+    groupSize: header.groupSize,
     config,
     paramCount: parameterCount(config),
   };

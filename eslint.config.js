@@ -9,6 +9,7 @@ export default tseslint.config(
       "node_modules/",
       "**/build/",
       "engine-c/wasm/nano-engine*.{js,mjs}",
+      "training/gemm/nano-gemm*.{js,mjs}",
       "coverage/",
       "playground/dist/",
     ],

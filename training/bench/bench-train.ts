@@ -4,13 +4,14 @@
 // backward 4), the usual estimate, attention excluded. The last line is one JSON object.
 //
 // Usage: npm run bench:train [-- --steps N --warmup N --backends wasm,cpu --threads 2,1 --no-torch]
-// The wasm backend's XNNPACK threads: NANOLM_WASM_THREADS=N (default the cores here, at most 4).
+// --threads: the thread counts to run the wasm backend (its matrix products, training/gemm) and
+// PyTorch with, each in turn.
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { initBackend, wasmThreads } from "../src/backend.ts";
+import { initBackend, setWasmThreads, wasmThreads } from "../src/backend.ts";
 import type { ModelConfig } from "../src/config.ts";
 import { createModel, parameterCount } from "../src/model.ts";
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     },
   });
   const steps = Number(values.steps);
+  const threadCounts = values.threads.split(",").map(Number);
   const warmup = Number(values.warmup);
   console.log(
     `Nano ${parameterCount(CONFIG)} params (n_layer ${CONFIG.nLayer}, n_embd ${CONFIG.nEmbd}, ` +
@@ -129,15 +131,20 @@ async function main(): Promise<void> {
     }
     // the pure-JS cpu backend is ~20× slower: fewer steps keep the run short
     const slow = backend === "cpu";
-    const threads = await wasmThreads();
-    const label = threads === null ? backend : `${backend} (${threads} thr)`;
-    results.push(await timeTfjs(label, slow ? 1 : warmup, slow ? Math.min(steps, 2) : steps));
+    if (wasmThreads() === null) {
+      results.push(await timeTfjs(backend, slow ? 1 : warmup, slow ? Math.min(steps, 2) : steps));
+      continue;
+    }
+    for (const threads of threadCounts) {
+      setWasmThreads(threads);
+      results.push(await timeTfjs(`${backend} (${threads} thr)`, warmup, steps));
+    }
   }
   // Each thread count asked for (default 2, then 1: on a busy 2-core machine OpenMP's spinning
   // threads can make 2 slower than 1); ratios are to the fastest PyTorch run.
   const torchRuns = values["no-torch"]
     ? []
-    : values.threads.split(",").flatMap((n) => timeTorch(warmup, steps, Number(n)) ?? []);
+    : threadCounts.flatMap((n) => timeTorch(warmup, steps, n) ?? []);
   if (torchRuns.length > 0) {
     const best = Math.max(...torchRuns.map((r) => r.tokens_per_s));
     for (const r of [...results, ...torchRuns]) r.vs_torch = r.tokens_per_s / best;

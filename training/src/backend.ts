@@ -1,18 +1,13 @@
 // backend.ts — pick the fastest TensorFlow.js backend that works here: tfjs-node (native
 // TensorFlow, an optional dependency that may not have installed), else wasm (with our kernel
-// fixes, kernels.ts, and in Node its threaded build, kernels/node-wasm-threads.ts), else the
-// pure-JS cpu backend. It prints nothing; callers print the name.
+// fixes, kernels.ts, and our threaded matrix product, kernels/gemm.ts), else the pure-JS cpu
+// backend. It prints nothing; callers print the name.
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { registerWasmKernels } from "./kernels.ts";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import {
-  defaultWasmSpins,
-  defaultWasmThreads,
-  prepareNodeWasmThreads,
-  unrefPthreadWorkers,
-} from "./kernels/node-wasm-threads.ts";
+import os from "node:os";
+import { registerWasmKernels, useWasmGemm } from "./kernels.ts";
+import { WasmGemm } from "./kernels/gemm.ts";
 
 /** Backends in the order we try them. */
 export const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
@@ -52,43 +47,58 @@ async function setBackend(name: string): Promise<boolean> {
   }
 }
 
+/** The most threads our matrix product may use (its pool of workers is made this big). */
+const MAX_WASM_THREADS = 4;
+
 /**
- * Start the wasm backend, with XNNPACK threads when more than one is asked for
- * (NANOLM_WASM_THREADS, default 1): the threaded SIMD build, which tfjs
- * disables in Node (kernels/node-wasm-threads.ts). Falls back to the single-threaded build.
+ * Threads for the wasm backend's matrix products: NANOLM_WASM_THREADS, else the cores here (at
+ * most MAX_WASM_THREADS). The pool spins briefly and then sleeps (engine-c/src/threads.c), and the
+ * caller takes over chunks a descheduled worker has not started, so a busy machine costs little.
+ */
+export function defaultWasmThreads(): number {
+  const asked = Number(process.env.NANOLM_WASM_THREADS);
+  const cores = Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+  return Number.isInteger(asked) && asked >= 1 ? Math.min(asked, MAX_WASM_THREADS) : cores;
+}
+
+/** Our matrix product, loaded once with the wasm backend (null until then, or if it failed). */
+let gemm: WasmGemm | null = null;
+
+/**
+ * Start the wasm backend: tfjs's single-threaded SIMD build, with our kernels (kernels.ts) and
+ * our threaded matrix product (kernels/gemm.ts), which does the bulk of a training step's work.
+ * If the product cannot load, the backend runs with its own (patched) products.
  */
 async function trySetWasm(): Promise<boolean> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   registerWasmKernels(); // before the backend starts, so the kernels' setup runs with it
-  if (tf.findBackend("wasm")) return setBackend("wasm"); // started before
-  const dir = nodeWasmDir();
-  const threads = defaultWasmThreads();
-  if (threads > 1) {
-    const restore = prepareNodeWasmThreads(tf.env(), wasm, dir, threads, defaultWasmSpins());
+  if (!gemm) {
     try {
-      if (await setBackend("wasm")) {
-        unrefPthreadWorkers((tf.backend() as BackendWasm).wasm);
-        return true;
-      }
-    } finally {
-      restore();
+      gemm = await WasmGemm.create(MAX_WASM_THREADS, defaultWasmThreads());
+    } catch (error) {
+      console.warn(`nano-gemm did not load (${(error as Error).message}); using tfjs's matmul`);
     }
-    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-    wasm.setThreadsCount(1);
   }
+  useWasmGemm(gemm);
+  if (tf.findBackend("wasm")) return setBackend("wasm"); // started before
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false); // XNNPACK's threads: our product has its own
   try {
-    wasm.setWasmPaths(dir);
+    wasm.setWasmPaths(nodeWasmDir());
   } catch {
-    // after a failed start tfjs refuses new paths; the map set above names the same binaries
+    // set before (tfjs accepts paths once); the same binaries
   }
   return setBackend("wasm");
 }
 
-/** XNNPACK threads of the running wasm backend (1 for the single-threaded build), else null. */
-export async function wasmThreads(): Promise<number | null> {
-  if (tf.getBackend() !== "wasm") return null;
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  return wasm.getThreadsCount();
+/** Threads of the wasm backend's matrix products when it runs with ours, else null. */
+export function wasmThreads(): number | null {
+  return tf.getBackend() === "wasm" && gemm ? gemm.threads : null;
+}
+
+/** Set the threads of the wasm backend's matrix products (1..MAX_WASM_THREADS). */
+export function setWasmThreads(threads: number): void {
+  if (!gemm) throw new Error("the wasm backend runs without nano-gemm: no threads to set");
+  gemm.setThreads(threads);
 }
 
 /**

@@ -1,14 +1,24 @@
 // kernels.ts — the kernels the tfjs wasm backend lacks or runs slowly, registered in place of its
 // own, so the model's plain tfjs code trains fast on it (tfjs 4.22, measured in bench/README.md):
-//   - BatchMatMul with transposeA/transposeB takes a slow generic path (≈6× slower for B, ≈20×
-//     for A, than without). Every backward pass of a matmul asks for one, so the replacement
-//     transposes the operand explicitly (a cheap copy) and runs the fast untransposed product.
+//   - BatchMatMul: in Node, our own product (training/gemm, kernels/gemm.ts: 3× XNNPACK's speed
+//     on one thread, and threads). Without it (the browser), the backend's own with two fixes:
+//     its transposeA/transposeB path is slow and generic (≈6× slower for B, ≈20× for A, than
+//     without), and every backward pass of a matmul asks for one, so the replacement transposes
+//     the operand explicitly (a cheap copy) and runs the fast untransposed product.
 //   - UnsortedSegmentSum, the gradient of gather (the embedding lookup), has no wasm kernel.
+//   - Sum over leading axes (the gradient of every broadcast add and scale: (B·T, C) → (C)) is a
+//     transpose then a reduction, ≈1.6 ms for 1024 × 128; a JS loop down the rows takes ≈0.1.
+//   - GatherV2 (the embedding lookup) on axis 0: 4 ms for 1024 rows in the backend, row copies
+//     here.
+//   - Identity, and Cast to the same dtype, copy their input; every gradient that passes a value
+//     through asks for one (hundreds per step). Tensors are immutable, so they share the input's
+//     data instead, as the backend's own Reshape does.
 // Each replacement sits beside the thing it replaces and returns exactly the same values.
 import * as tf from "@tensorflow/tfjs";
 // importing the package registers its kernels, which registerWasmKernels wraps
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { WasmGemm } from "./kernels/gemm.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -52,8 +62,64 @@ function sliceMatrix(x: tf.TensorInfo, index: number, backend: BackendWasm): tf.
   return out;
 }
 
+/** The product BatchMatMul uses when set (useWasmGemm); null: the backend's own, patched. */
+let gemm: WasmGemm | null = null;
+
+/** Route float32 products through `product` (null: back to the backend's own). */
+export function useWasmGemm(product: WasmGemm | null): void {
+  gemm = product;
+}
+
 /**
- * BatchMatMul for wasm: a·b as fast untransposed 2-D products.
+ * BatchMatMul on `product`: both operands copied into its memory, the result copied out. The
+ * batch dimensions must match or one side must have none but the matrix (broadcast); anything
+ * else returns null for the caller's fallback.
+ */
+function gemmBatchMatMul(
+  product: WasmGemm,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  backend: BackendWasm,
+): tf.TensorInfo | null {
+  if (a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const batchA = sizeOf(a.shape.slice(0, -2));
+  const batchB = sizeOf(b.shape.slice(0, -2));
+  const sameOuter =
+    a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+  if (!sameOuter && batchA !== 1 && batchB !== 1) return null;
+  const [aRows, aCols] = a.shape.slice(-2);
+  const [bRows, bCols] = b.shape.slice(-2);
+  const m = transposeA ? aCols : aRows;
+  const k = transposeA ? aRows : aCols;
+  const n = transposeB ? bRows : bCols;
+  if ((transposeB ? bCols : bRows) !== k) return null; // let the backend report the mismatch
+  const batch = Math.max(batchA, batchB);
+  const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
+  const out = backend.makeOutput([...outer, m, n], "float32");
+  // views after the allocation: growing the backend's memory detaches older views
+  product.multiply(
+    backend.typedArrayFromHeap(a) as Float32Array,
+    backend.typedArrayFromHeap(b) as Float32Array,
+    backend.typedArrayFromHeap(out) as Float32Array,
+    {
+      batch,
+      aBroadcast: batchA === 1,
+      bBroadcast: batchB === 1,
+      m,
+      k,
+      n,
+      transposeA,
+      transposeB,
+    },
+  );
+  return out;
+}
+
+/**
+ * BatchMatMul for wasm: our gemm when set (useWasmGemm), else a·b as fast untransposed 2-D
+ * products of the backend's own.
  *  - transposeA/transposeB become explicit transposes first (O(n²) copies against O(n³) work);
  *  - a batch of matrices (the attention's (B, heads) products) is multiplied one matrix at a
  *    time: the backend's single-matrix path is XNNPACK with SIMD, its batched path a plain loop
@@ -71,6 +137,10 @@ function fastBatchMatMulConfig(): tf.KernelConfig {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     const backend = args.backend as BackendWasm;
+    if (gemm) {
+      const out = gemmBatchMatMul(gemm, a, b, !!transposeA, !!transposeB, backend);
+      if (out) return out;
+    }
     const batchA = sizeOf(a.shape.slice(0, -2));
     const batchB = sizeOf(b.shape.slice(0, -2));
     const sameBatch = batchA === batchB || batchB === 1 || batchA === 1;
@@ -133,15 +203,99 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** Identity: the input's data under a new tensor (tensor data is never written in place). */
+function shareInput(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as BackendWasm;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** Cast: shares the data when the dtype does not change, else the backend's own kernel. */
+function castConfig(): tf.KernelConfig {
+  const original = tf.getKernel(tf.Cast, WASM)!;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as unknown as tf.CastAttrs;
+    return x.dtype === dtype ? shareInput(args) : original.kernelFunc(args);
+  };
+  return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
+}
+
+/**
+ * Sum: over a run of leading axes of a float32 tensor (out[j] = Σ_i x[i, j] with x seen as
+ * rows × cols) by adding rows in place; other reductions go to the backend's own kernel.
+ */
+function sumConfig(): tf.KernelConfig {
+  const original = tf.getKernel(tf.Sum, WASM)!;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading || axes.length === x.shape.length) {
+      return original.kernelFunc(args);
+    }
+    const backend = args.backend as BackendWasm;
+    const kept = x.shape.slice(axes.length);
+    const rows = sizeOf(x.shape.slice(0, axes.length));
+    const cols = sizeOf(kept);
+    const shape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    const out = backend.makeOutput(shape, "float32");
+    const values = backend.typedArrayFromHeap(x) as Float32Array;
+    const sums = backend.typedArrayFromHeap(out) as Float32Array;
+    sums.set(values.subarray(0, cols));
+    for (let r = 1; r < rows; r++) {
+      const from = r * cols;
+      for (let j = 0; j < cols; j++) sums[j] += values[from + j];
+    }
+    return out;
+  };
+  return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
+}
+
+/** GatherV2 on axis 0 without batch dimensions (an embedding lookup) as row copies. */
+function gatherConfig(): tf.KernelConfig {
+  const original = tf.getKernel(tf.GatherV2, WASM)!;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
+    const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
+    if (parsedAxis !== 0 || (batchDims ?? 0) !== 0 || x.dtype === "string") {
+      return original.kernelFunc(args);
+    }
+    const backend = args.backend as BackendWasm;
+    const rowShape = x.shape.slice(1);
+    const rowSize = sizeOf(rowShape);
+    const out = backend.makeOutput([...indices.shape, ...rowShape], x.dtype);
+    const ids = backend.typedArrayFromHeap(indices);
+    const table = backend.typedArrayFromHeap(x);
+    const rows = backend.typedArrayFromHeap(out);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(id >= 0 && id < x.shape[0])) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0] - 1}]`);
+      }
+      rows.set(table.subarray(id * rowSize, (id + 1) * rowSize), i * rowSize);
+    }
+    return out;
+  };
+  return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
+}
+
 let registered = false;
 
 /** Register the replacements above for the wasm backend (idempotent; call before training). */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const batchMatMul = fastBatchMatMulConfig();
-  tf.unregisterKernel(tf.BatchMatMul, WASM);
-  tf.registerKernel(batchMatMul);
+  const replacements = [fastBatchMatMulConfig(), castConfig(), sumConfig(), gatherConfig()];
+  replacements.push({ kernelName: tf.Identity, backendName: WASM, kernelFunc: shareInput });
+  for (const config of replacements) {
+    tf.unregisterKernel(config.kernelName, WASM);
+    tf.registerKernel(config);
+  }
   if (tf.getKernel(tf.UnsortedSegmentSum, WASM)) tf.unregisterKernel(tf.UnsortedSegmentSum, WASM);
   tf.registerKernel({
     kernelName: tf.UnsortedSegmentSum,

@@ -1,0 +1,32 @@
+// Types for nano-gemm.mjs, the Emscripten glue that engine-c/wasm/build.sh generates from
+// gemm.c: the module factory and the functions it exports (pointers are byte offsets into
+// `wasmMemory`).
+
+/** Options the factory reads (a subset of Emscripten's Module object). */
+export interface NanoGemmModuleOptions {
+  /** The .wasm bytes; without it the glue fetches nano-gemm.wasm next to the .mjs. */
+  wasmBinary?: Uint8Array;
+  /** Pool workers to start before the promise resolves (at least 1: 3.1.6 hangs with none). */
+  nanoPoolSize?: number;
+  /** Node only: a CommonJS `require` for the glue's use of fs/path/worker_threads. */
+  nodeRequire?: (id: string) => unknown;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+/** The instantiated module: gemm.c's functions plus the runtime pieces the wrapper uses. */
+export interface NanoGemmModule {
+  wasmMemory: WebAssembly.Memory;
+  PThread: { terminateAllThreads(): void };
+
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+
+  _nano_gemm_init(threads: number): number;
+  _nano_gemm(a: number, b: number, c: number, batch: number, aBroadcast: number, bBroadcast: number, m: number, k: number, n: number, transposeA: number, transposeB: number): number;
+  _nano_gemm_threads(): number;
+}
+
+/** Instantiate the module; resolves once the wasm is compiled and the worker pool is loaded. */
+declare function createNanoGemm(options?: NanoGemmModuleOptions): Promise<NanoGemmModule>;
+export default createNanoGemm;

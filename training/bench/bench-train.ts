@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { initBackend, setWasmThreads, wasmThreads } from "../src/backend.ts";
 import type { ModelConfig } from "../src/config.ts";
 import { createModel, parameterCount } from "../src/model.ts";
+import { AdamW, accumulateGradients } from "../src/optim.ts";
 
 /** The benchmark shape: 1.05M parameters, GQA 4/2, SwiGLU 3×, tied classifier. */
 const CONFIG: ModelConfig = {
@@ -43,8 +44,12 @@ interface Result {
 /** Time training steps (forward, backward, Adam update) on the current backend. */
 async function timeTfjs(backend: string, warmup: number, steps: number): Promise<Result> {
   const model = createModel(CONFIG, 1);
-  const optimizer = tf.train.adam(1e-3);
-  const vars = model.trainable.map((n) => model.params.get(n)!);
+  // the trainer's own AdamW (optim.ts), as torch_reference.py uses torch.optim.AdamW
+  const optimizer = new AdamW(model.params, model.trainable, {
+    beta1: 0.9,
+    beta2: 0.999,
+    weightDecay: 0.1,
+  });
   const random = (n: number) =>
     Int32Array.from({ length: n }, (_, i) => (i * 7919 + 13) % CONFIG.vocabSize);
   const tokens = tf.tensor2d(random(BATCH * CONFIG.blockSize), [BATCH, CONFIG.blockSize], "int32");
@@ -55,9 +60,15 @@ async function timeTfjs(backend: string, warmup: number, steps: number): Promise
   );
   const mask = tf.ones([BATCH, CONFIG.blockSize]) as tf.Tensor2D;
   const step = async () => {
-    const loss = optimizer.minimize(() => model.loss(tokens, targets, mask), true, vars)!;
-    await loss.data(); // wait for the step to finish (matters on async backends)
-    loss.dispose();
+    const { grads } = accumulateGradients(
+      () => model.loss(tokens, targets, mask),
+      1,
+      model.params,
+      model.trainable,
+    ); // reads the loss back: the step's forward and backward have finished
+    optimizer.step(grads, 1e-3);
+    tf.dispose([...grads.values()]);
+    await model.params.get("norm")!.data(); // wait for the update (matters on async backends)
   };
   for (let i = 0; i < warmup; i++) await step();
   const start = performance.now();

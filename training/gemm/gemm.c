@@ -9,11 +9,12 @@
  *
  * The method is the usual one for a cache-blocked GEMM (Goto, BLIS), cut down to what these
  * shapes need:
- *   - B is packed once per call into panels of NR columns, each k × NR contiguous floats, with
- *     zeros past the last column; packing is where transpose_b is undone.
- *   - Each chunk of work (a batch item, MC rows, a group of column panels) packs its rows of A,
- *     KC columns of k at a time, into MR-row strips, k-major (transpose_a is undone here), into
- *     its thread's scratch.
+ *   - Both operands are packed once per call, by all threads together: B into panels of NR
+ *     columns, each k × NR contiguous floats, A into strips of MR rows, each k × MR; zeros pad
+ *     the last panel and strip. Packing is where transpose_a and transpose_b are undone.
+ *   - The product is then cut into chunks (a batch item, MC rows, a group of column panels),
+ *     each running over k in blocks of KC steps so that a strip's block and a panel's block stay
+ *     in the first-level cache while the block's strips sweep the panel.
  *   - The micro-kernel multiplies one MR-row strip by one panel: MR × NR accumulators held in
  *     registers across the KC steps, each step one broadcast load of A per row and NR/4 vector
  *     loads of B. MR × NR = 4 × 8 (8 accumulators) measured fastest under V8 by a wide margin:
@@ -42,10 +43,11 @@
 #endif
 
 enum {
-    MR = 4,   /* rows of a micro-kernel tile */
-    NR = 8,   /* columns of a micro-kernel tile: two f32x4 vectors */
-    KC = 512, /* steps of k per packed block of A (4 × 512 floats = 8 KiB per strip) */
-    MC = 64,  /* rows of A per chunk of work */
+    MR = 4,           /* rows of a micro-kernel tile */
+    NR = 8,           /* columns of a micro-kernel tile: two f32x4 vectors */
+    KC = 512,         /* steps of k per block (8 KiB of a strip, 16 KiB of a panel) */
+    MC = 64,          /* rows of A per chunk of work */
+    PACK_STRIPS = 16, /* strips of A per packing chunk */
     MAX_THREADS = 16,
     MAX_CHUNKS = 4096, /* the pool counts chunks in 16 bits; stay well below */
 };
@@ -59,15 +61,17 @@ typedef struct {
     int row_blocks; /* ceil(m / MC) */
     int col_groups; /* column panels are split into this many groups per chunk */
     int panels_per_group;
-    float *b_packed; /* (batch or 1) × n_panels × k × NR */
+    int n_strips;      /* ceil(m / MR) */
+    int a_pack_chunks; /* packing chunks of A per batch item */
+    float *a_packed;   /* (batch or 1) × n_strips × k × MR */
+    float *b_packed;   /* (batch or 1) × n_panels × k × NR */
 } Product;
 
 typedef struct {
     NanoPool *pool;
     int threads;
-    float *a_scratch[MAX_THREADS]; /* per thread: (MC rounded up to MR) × KC floats */
-    float *b_packed;
-    size_t b_capacity; /* floats */
+    float *a_packed, *b_packed;
+    size_t a_capacity, b_capacity; /* floats */
 } Gemm;
 
 static Gemm gemm_state;
@@ -85,6 +89,9 @@ static inline const float *b_matrix(const Product *pr, int item) {
 }
 static inline float *b_panels(const Product *pr, int item) {
     return pr->b_packed + (pr->b_broadcast ? 0 : (size_t)item * pr->n_panels * pr->k * NR);
+}
+static inline float *a_strips(const Product *pr, int item) {
+    return pr->a_packed + (pr->a_broadcast ? 0 : (size_t)item * pr->n_strips * pr->k * MR);
 }
 
 /* Pack panel `panel` of B (columns panel*NR .. +NR) as k rows of NR floats, zero-padded. */
@@ -111,32 +118,28 @@ static void pack_b_panel(const Product *pr, int item, int panel) {
     }
 }
 
-/* Pack rows [i0, i0 + rows) and steps [p0, p0 + kc) of op(A) as strips of MR rows, each kc
- * steps of MR floats, the last strip zero-padded. */
-static void pack_a_block(const Product *pr, int item, float *dst, int i0, int rows, int p0,
-                         int kc) {
+/* Pack strip `strip` of A (rows strip*MR .. +MR of op(A)) as k steps of MR floats,
+ * zero-padded. */
+static void pack_a_strip(const Product *pr, int item, int strip) {
     const float *a = a_matrix(pr, item);
-    const int m = pr->m, k = pr->k;
-    for (int s = 0; s < rows; s += MR) {
-        const int strip_rows = min_int(MR, rows - s);
-        if (!pr->transpose_a) {
-            for (int r = 0; r < MR; r++) {
-                if (r < strip_rows) {
-                    const float *row = a + (size_t)(i0 + s + r) * k + p0;
-                    for (int p = 0; p < kc; p++) dst[p * MR + r] = row[p];
-                } else {
-                    for (int p = 0; p < kc; p++) dst[p * MR + r] = 0.0f;
-                }
-            }
-        } else { /* A is stored k × m: step p of row i is a[p][i], MR adjacent rows together */
-            for (int p = 0; p < kc; p++) {
-                const float *src = a + (size_t)(p0 + p) * m + i0 + s;
-                int r = 0;
-                for (; r < strip_rows; r++) dst[p * MR + r] = src[r];
-                for (; r < MR; r++) dst[p * MR + r] = 0.0f;
+    float *dst = a_strips(pr, item) + (size_t)strip * pr->k * MR;
+    const int i0 = strip * MR, rows = min_int(MR, pr->m - i0), m = pr->m, k = pr->k;
+    if (!pr->transpose_a) {
+        for (int r = 0; r < MR; r++) {
+            if (r < rows) {
+                const float *row = a + (size_t)(i0 + r) * k;
+                for (int p = 0; p < k; p++) dst[(size_t)p * MR + r] = row[p];
+            } else {
+                for (int p = 0; p < k; p++) dst[(size_t)p * MR + r] = 0.0f;
             }
         }
-        dst += (size_t)MR * kc;
+    } else { /* A is stored k × m: step p of rows i0.. is a[p][i0 ..], MR adjacent floats */
+        for (int p = 0; p < k; p++, dst += MR) {
+            const float *src = a + (size_t)p * m + i0;
+            int r = 0;
+            for (; r < rows; r++) dst[r] = src[r];
+            for (; r < MR; r++) dst[r] = 0.0f;
+        }
     }
 }
 
@@ -195,15 +198,27 @@ static void micro_kernel(int kc, const float *a_strip, const float *b_panel, flo
     }
 }
 
-/* Pool job 1: pack B, one chunk per (batch item, panel) of the items that have their own B. */
-static void pack_b_job(void *ctx, int chunk, int thread) {
+/* Pool job 1: pack A (chunks of PACK_STRIPS strips per batch item that has its own A) and B
+ * (one chunk per panel per batch item that has its own B). */
+static void pack_job(void *ctx, int chunk, int thread) {
     (void)thread;
     const Product *pr = ctx;
+    const int a_items = pr->a_broadcast ? 1 : pr->batch;
+    const int a_chunks = a_items * pr->a_pack_chunks;
+    if (chunk < a_chunks) {
+        const int item = chunk / pr->a_pack_chunks;
+        const int first = chunk % pr->a_pack_chunks * PACK_STRIPS;
+        const int last = min_int(pr->n_strips, first + PACK_STRIPS);
+        for (int strip = first; strip < last; strip++) pack_a_strip(pr, item, strip);
+        return;
+    }
+    chunk -= a_chunks;
     pack_b_panel(pr, chunk / pr->n_panels, chunk % pr->n_panels);
 }
 
 /* Pool job 2: one chunk per (batch item, block of MC rows, group of column panels). */
 static void multiply_job(void *ctx, int chunk, int thread) {
+    (void)thread;
     const Product *pr = ctx;
     const int group = chunk % pr->col_groups;
     const int block = chunk / pr->col_groups % pr->row_blocks;
@@ -211,21 +226,33 @@ static void multiply_job(void *ctx, int chunk, int thread) {
     const int i0 = block * MC, rows = min_int(MC, pr->m - i0);
     const int first_panel = group * pr->panels_per_group;
     const int last_panel = min_int(pr->n_panels, first_panel + pr->panels_per_group);
-    float *a_packed = gemm_state.a_scratch[thread];
-    float *c = pr->c + (size_t)item * pr->m * pr->n + (size_t)i0 * pr->n;
+    const int k = pr->k;
+    const float *strips = a_strips(pr, item) + (size_t)i0 * k; /* i0 is a multiple of MR */
     const float *panels = b_panels(pr, item);
-    for (int p0 = 0; p0 < pr->k; p0 += KC) {
-        const int kc = min_int(KC, pr->k - p0);
-        pack_a_block(pr, item, a_packed, i0, rows, p0, kc);
+    float *c = pr->c + (size_t)item * pr->m * pr->n + (size_t)i0 * pr->n;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        const int kc = min_int(KC, k - p0);
         for (int panel = first_panel; panel < last_panel; panel++) {
-            const float *b_panel = panels + ((size_t)panel * pr->k + p0) * NR;
+            const float *b_panel = panels + ((size_t)panel * k + p0) * NR;
             const int j0 = panel * NR, cols = min_int(NR, pr->n - j0);
             for (int s = 0; s < rows; s += MR) {
-                micro_kernel(kc, a_packed + (size_t)s * kc, b_panel, c + (size_t)s * pr->n + j0,
-                             pr->n, min_int(MR, rows - s), cols, p0 > 0);
+                micro_kernel(kc, strips + (size_t)s * k + (size_t)p0 * MR, b_panel,
+                             c + (size_t)s * pr->n + j0, pr->n, min_int(MR, rows - s), cols,
+                             p0 > 0);
             }
         }
     }
+}
+
+/* Grow *buffer to hold `floats` floats; 0, or -1 without memory (the old buffer is kept). */
+static int reserve(float **buffer, size_t *capacity, size_t floats) {
+    if (floats <= *capacity) return 0;
+    float *grown = aligned_alloc(16, sizeof(float) * floats);
+    if (!grown) return -1;
+    free(*buffer);
+    *buffer = grown;
+    *capacity = floats;
+    return 0;
 }
 
 /* Start the pool: `threads` threads share each product (the caller is one). 0 on success, -1
@@ -234,19 +261,9 @@ EXPORT int nano_gemm_init(int threads) {
     if (threads < 1) threads = 1;
     if (threads > MAX_THREADS) threads = MAX_THREADS;
     nano_pool_free(gemm_state.pool);
-    gemm_state.pool = NULL;
-    for (int t = 0; t < MAX_THREADS; t++) {
-        free(gemm_state.a_scratch[t]);
-        gemm_state.a_scratch[t] = NULL;
-    }
-    for (int t = 0; t < threads; t++) {
-        gemm_state.a_scratch[t] = aligned_alloc(16, sizeof(float) * (MC + MR) * KC);
-        if (!gemm_state.a_scratch[t]) return -1;
-    }
     gemm_state.pool = nano_pool_new(threads);
-    if (!gemm_state.pool) return -1;
-    gemm_state.threads = threads;
-    return 0;
+    gemm_state.threads = gemm_state.pool ? threads : 0;
+    return gemm_state.pool ? 0 : -1;
 }
 
 /* c[i] = op(a[i]) · op(b[i]) for each of `batch` items, row-major f32. op(a) is m × k (a is
@@ -277,19 +294,18 @@ EXPORT int nano_gemm(const float *a, const float *b, float *c, int batch, int a_
         .row_blocks = (m + MC - 1) / MC,
         .col_groups = 1,
     };
-    const int b_items = pr.b_broadcast ? 1 : batch;
-    const size_t b_floats = (size_t)b_items * pr.n_panels * k * NR;
-    if (b_floats > gemm_state.b_capacity) {
-        float *grown = aligned_alloc(16, sizeof(float) * b_floats);
-        if (!grown) return -1;
-        free(gemm_state.b_packed);
-        gemm_state.b_packed = grown;
-        gemm_state.b_capacity = b_floats;
-    }
+    pr.n_strips = (m + MR - 1) / MR;
+    pr.a_pack_chunks = (pr.n_strips + PACK_STRIPS - 1) / PACK_STRIPS;
+    const int a_items = pr.a_broadcast ? 1 : batch, b_items = pr.b_broadcast ? 1 : batch;
+    if (reserve(&gemm_state.a_packed, &gemm_state.a_capacity,
+                (size_t)a_items * pr.n_strips * k * MR) != 0 ||
+        reserve(&gemm_state.b_packed, &gemm_state.b_capacity,
+                (size_t)b_items * pr.n_panels * k * NR) != 0)
+        return -1;
+    pr.a_packed = gemm_state.a_packed;
     pr.b_packed = gemm_state.b_packed;
     /* Enough chunks for every thread to get several (a descheduled thread's share is then
-     * small), splitting columns when rows are few, but keeping groups of ≥ 4 panels so that
-     * re-packing A per group stays cheap. */
+     * small), splitting columns when rows are few, in groups of ≥ 4 panels. */
     const int want = 4 * gemm_state.threads;
     while ((long)batch * pr.row_blocks * pr.col_groups < want &&
            pr.n_panels / (2 * pr.col_groups) >= 4)
@@ -297,13 +313,13 @@ EXPORT int nano_gemm(const float *a, const float *b, float *c, int batch, int a_
     while ((long)batch * pr.row_blocks * pr.col_groups > MAX_CHUNKS && pr.col_groups > 1)
         pr.col_groups /= 2;
     pr.panels_per_group = (pr.n_panels + pr.col_groups - 1) / pr.col_groups;
-    const long b_chunks = (long)b_items * pr.n_panels;
+    const long pack_chunks = (long)a_items * pr.a_pack_chunks + (long)b_items * pr.n_panels;
     const long chunks = (long)batch * pr.row_blocks * pr.col_groups;
-    if (b_chunks <= MAX_CHUNKS && chunks <= MAX_CHUNKS) {
-        nano_pool_run(gemm_state.pool, pack_b_job, &pr, (int)b_chunks);
+    if (pack_chunks <= MAX_CHUNKS && chunks <= MAX_CHUNKS) {
+        nano_pool_run(gemm_state.pool, pack_job, &pr, (int)pack_chunks);
         nano_pool_run(gemm_state.pool, multiply_job, &pr, (int)chunks);
     } else { /* a huge batch: same work, run on the caller alone */
-        for (long i = 0; i < b_chunks; i++) pack_b_job(&pr, (int)i, 0);
+        for (long i = 0; i < pack_chunks; i++) pack_job(&pr, (int)i, 0);
         for (long i = 0; i < chunks; i++) multiply_job(&pr, (int)i, 0);
     }
     return 0;

@@ -29,26 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../engine-c/src/threads.h"
-
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
-
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#define EXPORT EMSCRIPTEN_KEEPALIVE
-#else
-#define EXPORT
-#endif
+#include "gemm.h"
+#include "tiles.h"
 
 enum {
-    MR = 4,           /* rows of a micro-kernel tile */
-    NR = 8,           /* columns of a micro-kernel tile: two f32x4 vectors */
-    KC = 512,         /* steps of k per block (8 KiB of a strip, 16 KiB of a panel) */
-    MC = 64,          /* rows of A per chunk of work */
-    PACK_STRIPS = 16, /* strips of A per packing chunk */
-    MAX_THREADS = 16,
+    KC = 512,          /* steps of k per block (8 KiB of a strip, 16 KiB of a panel) */
+    MC = 64,           /* rows of A per chunk of work */
+    PACK_STRIPS = 16,  /* strips of A per packing chunk */
     MAX_CHUNKS = 4096, /* the pool counts chunks in 16 bits; stay well below */
 };
 
@@ -76,10 +63,6 @@ typedef struct {
 
 static Gemm gemm_state;
 
-static inline int min_int(int a, int b) {
-    return a < b ? a : b;
-}
-
 /* A's element (row i, step p) of batch item `item`, honouring transpose_a. */
 static inline const float *a_matrix(const Product *pr, int item) {
     return pr->a + (pr->a_broadcast ? 0 : (size_t)item * pr->m * pr->k);
@@ -94,110 +77,6 @@ static inline float *a_strips(const Product *pr, int item) {
     return pr->a_packed + (pr->a_broadcast ? 0 : (size_t)item * pr->n_strips * pr->k * MR);
 }
 
-/* Pack panel `panel` of B (columns panel*NR .. +NR) as k rows of NR floats, zero-padded. */
-static void pack_b_panel(const Product *pr, int item, int panel) {
-    const float *b = b_matrix(pr, item);
-    float *dst = b_panels(pr, item) + (size_t)panel * pr->k * NR;
-    const int j0 = panel * NR, cols = min_int(NR, pr->n - j0), k = pr->k, n = pr->n;
-    if (!pr->transpose_b) {
-        for (int p = 0; p < k; p++, dst += NR) {
-            const float *row = b + (size_t)p * n + j0;
-            int j = 0;
-            for (; j < cols; j++) dst[j] = row[j];
-            for (; j < NR; j++) dst[j] = 0.0f;
-        }
-    } else { /* B is stored n × k: column j of op(B) is row j of the storage */
-        for (int j = 0; j < NR; j++) {
-            if (j < cols) {
-                const float *col = b + (size_t)(j0 + j) * k;
-                for (int p = 0; p < k; p++) dst[(size_t)p * NR + j] = col[p];
-            } else {
-                for (int p = 0; p < k; p++) dst[(size_t)p * NR + j] = 0.0f;
-            }
-        }
-    }
-}
-
-/* Pack strip `strip` of A (rows strip*MR .. +MR of op(A)) as k steps of MR floats,
- * zero-padded. */
-static void pack_a_strip(const Product *pr, int item, int strip) {
-    const float *a = a_matrix(pr, item);
-    float *dst = a_strips(pr, item) + (size_t)strip * pr->k * MR;
-    const int i0 = strip * MR, rows = min_int(MR, pr->m - i0), m = pr->m, k = pr->k;
-    if (!pr->transpose_a) {
-        for (int r = 0; r < MR; r++) {
-            if (r < rows) {
-                const float *row = a + (size_t)(i0 + r) * k;
-                for (int p = 0; p < k; p++) dst[(size_t)p * MR + r] = row[p];
-            } else {
-                for (int p = 0; p < k; p++) dst[(size_t)p * MR + r] = 0.0f;
-            }
-        }
-    } else { /* A is stored k × m: step p of rows i0.. is a[p][i0 ..], MR adjacent floats */
-        for (int p = 0; p < k; p++, dst += MR) {
-            const float *src = a + (size_t)p * m + i0;
-            int r = 0;
-            for (; r < rows; r++) dst[r] = src[r];
-            for (; r < MR; r++) dst[r] = 0.0f;
-        }
-    }
-}
-
-/* c (rows × cols of an ldc-wide matrix) = or += the product of a packed strip and panel. */
-static void micro_kernel(int kc, const float *a_strip, const float *b_panel, float *c, int ldc,
-                         int rows, int cols, int accumulate) {
-#ifdef __wasm_simd128__
-    v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-    v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    for (int p = 0; p < kc; p++, a_strip += MR, b_panel += NR) {
-        const v128_t b0 = wasm_v128_load(b_panel), b1 = wasm_v128_load(b_panel + 4);
-        v128_t a = wasm_v128_load32_splat(a_strip);
-        c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-        c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-        a = wasm_v128_load32_splat(a_strip + 1);
-        c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-        c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-        a = wasm_v128_load32_splat(a_strip + 2);
-        c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-        c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-        a = wasm_v128_load32_splat(a_strip + 3);
-        c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-        c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
-    }
-    float tile[MR * NR];
-    wasm_v128_store(tile + 0, c00), wasm_v128_store(tile + 4, c01);
-    wasm_v128_store(tile + 8, c10), wasm_v128_store(tile + 12, c11);
-    wasm_v128_store(tile + 16, c20), wasm_v128_store(tile + 20, c21);
-    wasm_v128_store(tile + 24, c30), wasm_v128_store(tile + 28, c31);
-#else
-    float tile[MR * NR] = {0};
-    for (int p = 0; p < kc; p++, a_strip += MR, b_panel += NR)
-        for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) tile[r * NR + j] += a_strip[r] * b_panel[j];
-#endif
-    if (rows == MR && cols == NR) {
-        for (int r = 0; r < MR; r++) {
-            float *row = c + (size_t)r * ldc;
-#ifdef __wasm_simd128__
-            v128_t lo = wasm_v128_load(tile + r * NR), hi = wasm_v128_load(tile + r * NR + 4);
-            if (accumulate) {
-                lo = wasm_f32x4_add(lo, wasm_v128_load(row));
-                hi = wasm_f32x4_add(hi, wasm_v128_load(row + 4));
-            }
-            wasm_v128_store(row, lo);
-            wasm_v128_store(row + 4, hi);
-#else
-            for (int j = 0; j < NR; j++) row[j] = (accumulate ? row[j] : 0.0f) + tile[r * NR + j];
-#endif
-        }
-        return;
-    }
-    for (int r = 0; r < rows; r++) {
-        float *row = c + (size_t)r * ldc;
-        for (int j = 0; j < cols; j++) row[j] = (accumulate ? row[j] : 0.0f) + tile[r * NR + j];
-    }
-}
-
 /* Pool job 1: pack A (chunks of PACK_STRIPS strips per batch item that has its own A) and B
  * (one chunk per panel per batch item that has its own B). */
 static void pack_job(void *ctx, int chunk, int thread) {
@@ -209,11 +88,15 @@ static void pack_job(void *ctx, int chunk, int thread) {
         const int item = chunk / pr->a_pack_chunks;
         const int first = chunk % pr->a_pack_chunks * PACK_STRIPS;
         const int last = min_int(pr->n_strips, first + PACK_STRIPS);
-        for (int strip = first; strip < last; strip++) pack_a_strip(pr, item, strip);
+        for (int strip = first; strip < last; strip++)
+            pack_strip(a_matrix(pr, item), pr->transpose_a, pr->m, pr->k, strip,
+                       a_strips(pr, item) + (size_t)strip * pr->k * MR);
         return;
     }
     chunk -= a_chunks;
-    pack_b_panel(pr, chunk / pr->n_panels, chunk % pr->n_panels);
+    const int item = chunk / pr->n_panels, panel = chunk % pr->n_panels;
+    pack_panel(b_matrix(pr, item), pr->transpose_b, pr->k, pr->n, panel,
+               b_panels(pr, item) + (size_t)panel * pr->k * NR);
 }
 
 /* Pool job 2: one chunk per (batch item, block of MC rows, group of column panels). */
@@ -244,10 +127,10 @@ static void multiply_job(void *ctx, int chunk, int thread) {
     }
 }
 
-/* Grow *buffer to hold `floats` floats; 0, or -1 without memory (the old buffer is kept). */
-static int reserve(float **buffer, size_t *capacity, size_t floats) {
+int gemm_reserve(float **buffer, size_t *capacity, size_t floats) {
     if (floats <= *capacity) return 0;
-    float *grown = aligned_alloc(16, sizeof(float) * floats);
+    /* C11's aligned_alloc wants a size that is a multiple of the alignment */
+    float *grown = aligned_alloc(16, (sizeof(float) * floats + 15) / 16 * 16);
     if (!grown) return -1;
     free(*buffer);
     *buffer = grown;
@@ -297,10 +180,10 @@ EXPORT int nano_gemm(const float *a, const float *b, float *c, int batch, int a_
     pr.n_strips = (m + MR - 1) / MR;
     pr.a_pack_chunks = (pr.n_strips + PACK_STRIPS - 1) / PACK_STRIPS;
     const int a_items = pr.a_broadcast ? 1 : batch, b_items = pr.b_broadcast ? 1 : batch;
-    if (reserve(&gemm_state.a_packed, &gemm_state.a_capacity,
-                (size_t)a_items * pr.n_strips * k * MR) != 0 ||
-        reserve(&gemm_state.b_packed, &gemm_state.b_capacity,
-                (size_t)b_items * pr.n_panels * k * NR) != 0)
+    if (gemm_reserve(&gemm_state.a_packed, &gemm_state.a_capacity,
+                     (size_t)a_items * pr.n_strips * k * MR) != 0 ||
+        gemm_reserve(&gemm_state.b_packed, &gemm_state.b_capacity,
+                     (size_t)b_items * pr.n_panels * k * NR) != 0)
         return -1;
     pr.a_packed = gemm_state.a_packed;
     pr.b_packed = gemm_state.b_packed;
@@ -327,4 +210,8 @@ EXPORT int nano_gemm(const float *a, const float *b, float *c, int batch, int a_
 
 EXPORT int nano_gemm_threads(void) {
     return gemm_state.threads;
+}
+
+NanoPool *gemm_pool(void) {
+    return gemm_state.pool;
 }

@@ -1,5 +1,5 @@
 // Types for nano-gemm.mjs, the Emscripten glue that engine-c/wasm/build.sh generates from
-// gemm.c: the module factory and the functions it exports (pointers are byte offsets into
+// gemm.c and attention.c: the module factory and the functions it exports (pointers are byte offsets into
 // `wasmMemory`).
 
 /** Options the factory reads (a subset of Emscripten's Module object). */
@@ -25,6 +25,9 @@ export interface NanoGemmModule {
   _nano_gemm_init(threads: number): number;
   _nano_gemm(a: number, b: number, c: number, batch: number, aBroadcast: number, bBroadcast: number, m: number, k: number, n: number, transposeA: number, transposeB: number): number;
   _nano_gemm_threads(): number;
+  _nano_attention_forward(q: number, k: number, v: number, out: number, probs: number, items: number, rows: number, T: number, hd: number, causal: number): number;
+  _nano_attention_backward(dout: number, q: number, k: number, v: number, probs: number, dq: number, dk: number, dv: number, items: number, rows: number, T: number, hd: number, causal: number): number;
+  _nano_exp(x: number, y: number, n: number): number;
 }
 
 /** Instantiate the module; resolves once the wasm is compiled and the worker pool is loaded. */

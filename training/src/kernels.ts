@@ -284,19 +284,132 @@ function gatherConfig(): tf.KernelConfig {
   return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
 }
 
+/** Exp on float32 through nano-gemm's SIMD exp (the backend's is a scalar loop of std::exp). */
+function expConfig(): tf.KernelConfig {
+  const original = tf.getKernel(tf.Exp, WASM)!;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (!gemm || x.dtype !== "float32") return original.kernelFunc(args);
+    const backend = args.backend as BackendWasm;
+    const out = backend.makeOutput(x.shape, "float32");
+    gemm.exp(
+      backend.typedArrayFromHeap(x) as Float32Array,
+      backend.typedArrayFromHeap(out) as Float32Array,
+    );
+    return out;
+  };
+  return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
+}
+
+// ---- fused attention ---------------------------------------------------------------------------
+
+const ATTENTION = "NanoAttention";
+const ATTENTION_GRAD = "NanoAttentionGrad";
+
+/** Whether fusedAttention runs here: the wasm backend with nano-gemm loaded. */
+export function fusedAttentionAvailable(): boolean {
+  return gemm !== null && tf.getBackend() === WASM;
+}
+
+/**
+ * softmax(q·kᵀ (causal)) · v in one call each way (training/gemm/attention.c), for q (B, kvH,
+ * group·T, hd) — the query heads sharing a kv head stacked along time — and k, v (B, kvH, T, hd);
+ * the 1/√hd scale already in q. The same math as two matMuls, a mask and a softmax, minus the
+ * work the causal mask makes zero. Only where fusedAttentionAvailable().
+ */
+export function fusedAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  causal: boolean,
+): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qs, ks, vs, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [out, probs] = tf
+      .engine()
+      .runKernel(ATTENTION, { q: qs, k: ks, v: vs }, { causal }) as tf.Tensor[];
+    save([qs, ks, vs, probs]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved;
+        return tf
+          .engine()
+          .runKernel(
+            ATTENTION_GRAD,
+            { dy, q: sq, k: sk, v: sv, probs: sp },
+            { causal },
+          ) as tf.Tensor[];
+      },
+    };
+  });
+  return op(q, k, v) as tf.Tensor4D;
+}
+
+function attentionShape(q: tf.TensorInfo, k: tf.TensorInfo, causal: boolean) {
+  const [B, kvHeads, rows, hd] = q.shape;
+  return { items: B * kvHeads, rows, T: k.shape[2], hd, causal };
+}
+
+function attentionKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { q, k, v } = inputs as { q: tf.TensorInfo; k: tf.TensorInfo; v: tf.TensorInfo };
+  const { causal } = attrs as unknown as { causal: boolean };
+  const wasm = backend as BackendWasm;
+  const shape = attentionShape(q, k, causal);
+  const out = wasm.makeOutput(q.shape, "float32");
+  const probs = wasm.makeOutput([...q.shape.slice(0, 3), shape.T], "float32");
+  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+  gemm!.attentionForward(heap(q), heap(k), heap(v), heap(out), heap(probs), shape);
+  return [out, probs];
+}
+
+function attentionGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo>;
+  const { causal } = attrs as unknown as { causal: boolean };
+  const wasm = backend as BackendWasm;
+  const dq = wasm.makeOutput(q.shape, "float32");
+  const dk = wasm.makeOutput(k.shape, "float32");
+  const dv = wasm.makeOutput(v.shape, "float32");
+  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+  gemm!.attentionBackward(
+    heap(dy),
+    heap(q),
+    heap(k),
+    heap(v),
+    heap(probs),
+    heap(dq),
+    heap(dk),
+    heap(dv),
+    attentionShape(q, k, causal),
+  );
+  return [dq, dk, dv];
+}
+
 let registered = false;
 
 /** Register the replacements above for the wasm backend (idempotent; call before training). */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const replacements = [fastBatchMatMulConfig(), castConfig(), sumConfig(), gatherConfig()];
+  const replacements = [
+    fastBatchMatMulConfig(),
+    castConfig(),
+    sumConfig(),
+    gatherConfig(),
+    expConfig(),
+  ];
   replacements.push({ kernelName: tf.Identity, backendName: WASM, kernelFunc: shareInput });
   for (const config of replacements) {
     tf.unregisterKernel(config.kernelName, WASM);
     tf.registerKernel(config);
   }
   if (tf.getKernel(tf.UnsortedSegmentSum, WASM)) tf.unregisterKernel(tf.UnsortedSegmentSum, WASM);
+  for (const [kernelName, kernelFunc] of [
+    [ATTENTION, attentionKernel],
+    [ATTENTION_GRAD, attentionGradKernel],
+  ] as const) {
+    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc: kernelFunc as tf.KernelFunc });
+  }
   tf.registerKernel({
     kernelName: tf.UnsortedSegmentSum,
     backendName: WASM,

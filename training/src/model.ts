@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ropeTables } from "../../engine-c/ts/synthetic.ts";
 import type { ModelConfig } from "./config.ts";
+import { fusedAttention, fusedAttentionAvailable } from "./kernels.ts";
 
 /** RMSNorm's epsilon, as in the original (NANO-FORMAT.md §6). */
 const RMS_NORM_EPS = 1e-5;
@@ -270,10 +271,16 @@ export function createModel(
     const v = heads(project(x, name + "wv"), c.nKvHead, false); // (B, kvH, T, hd)
     // query head h reads kv head ⌊h / groupSize⌋: group them → (B, kvH, groupSize·T, hd)
     const qGrouped = tf.reshape(q, [B, c.nKvHead, groupSize * T, hd]);
-    let scores = tf.matMul(qGrouped, k, false, true); // (B, kvH, groupSize·T, T)
-    if (c.causal) scores = tf.add(scores, causalMask(T));
-    const weights = dropout(tf.softmax(scores), c.dropout, seed, `attn${l}`);
-    const out = tf.matMul(weights, v); // (B, kvH, groupSize·T, hd)
+    let out: tf.Tensor; // (B, kvH, groupSize·T, hd)
+    if (fusedAttentionAvailable() && (c.dropout === 0 || seed === undefined)) {
+      // the same math in one wasm call each way, skipping what the mask zeroes (kernels.ts)
+      out = fusedAttention(qGrouped as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, c.causal);
+    } else {
+      let scores = tf.matMul(qGrouped, k, false, true); // (B, kvH, groupSize·T, T)
+      if (c.causal) scores = tf.add(scores, causalMask(T));
+      const weights = dropout(tf.softmax(scores), c.dropout, seed, `attn${l}`);
+      out = tf.matMul(weights, v);
+    }
     // back to (B, T, nHead·hd), heads in order
     const merged = tf.transpose(tf.reshape(out, [B, c.nHead, T, hd]), [0, 2, 1, 3]);
     const o = project(tf.reshape(merged, [B * T, c.nHead * hd]), name + "wo");

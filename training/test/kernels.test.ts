@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, setWasmThreads, wasmThreads } from "../src/backend.ts";
-import { WasmGemm, type GemmShape } from "../src/kernels/gemm.ts";
+import { WasmGemm, type AttentionShape, type GemmShape } from "../src/kernels/gemm.ts";
 import { Rng } from "../src/rng.ts";
 
 function randomArray(n: number, rng: Rng): Float32Array {
@@ -115,6 +115,127 @@ describe("nano-gemm", () => {
   });
 });
 
+/** Attention forward and backward in float64, straight from the definitions (attention.c). */
+function referenceAttention(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  dout: Float32Array,
+  s: AttentionShape,
+) {
+  const { items, rows, T, hd, causal } = s;
+  const out = new Float64Array(items * rows * hd);
+  const probs = new Float64Array(items * rows * T);
+  const dq = new Float64Array(items * rows * hd);
+  const dk = new Float64Array(items * T * hd);
+  const dv = new Float64Array(items * T * hd);
+  for (let it = 0; it < items; it++) {
+    const qo = it * rows * hd,
+      ko = it * T * hd,
+      po = it * rows * T;
+    for (let r = 0; r < rows; r++) {
+      const seen = causal ? (r % T) + 1 : T;
+      const scores = Array.from({ length: seen }, (_, j) => {
+        let dot = 0;
+        for (let d = 0; d < hd; d++) dot += q[qo + r * hd + d] * k[ko + j * hd + d];
+        return dot;
+      });
+      const max = Math.max(...scores);
+      const e = scores.map((x) => Math.exp(x - max));
+      const sum = e.reduce((a, b) => a + b, 0);
+      const p = e.map((x) => x / sum);
+      p.forEach((pj, j) => (probs[po + r * T + j] = pj));
+      for (let d = 0; d < hd; d++) {
+        for (let j = 0; j < seen; j++) out[qo + r * hd + d] += p[j] * v[ko + j * hd + d];
+      }
+      // backward of this row
+      const dp = p.map((_, j) => {
+        let dot = 0;
+        for (let d = 0; d < hd; d++) dot += dout[qo + r * hd + d] * v[ko + j * hd + d];
+        return dot;
+      });
+      const rowDot = dp.reduce((a, x, j) => a + x * p[j], 0);
+      const ds = p.map((pj, j) => pj * (dp[j] - rowDot));
+      for (let j = 0; j < seen; j++) {
+        for (let d = 0; d < hd; d++) {
+          dv[ko + j * hd + d] += p[j] * dout[qo + r * hd + d];
+          dq[qo + r * hd + d] += ds[j] * k[ko + j * hd + d];
+          dk[ko + j * hd + d] += ds[j] * q[qo + r * hd + d];
+        }
+      }
+    }
+  }
+  return { out, probs, dq, dk, dv };
+}
+
+describe("nano-gemm attention and exp", () => {
+  let gemm: WasmGemm;
+  beforeAll(async () => {
+    gemm = await WasmGemm.create(2);
+  });
+  afterAll(() => gemm.dispose());
+
+  const SHAPES: AttentionShape[] = [
+    { items: 3, rows: 14, T: 7, hd: 6, causal: true }, // nothing a multiple of the tiles
+    { items: 3, rows: 14, T: 7, hd: 6, causal: false },
+    { items: 2, rows: 64, T: 32, hd: 16, causal: true }, // group of 2, like the model's GQA
+    { items: 5, rows: 9, T: 9, hd: 33, causal: true },
+    { items: 1, rows: 1, T: 1, hd: 2, causal: true },
+  ];
+
+  it.each(SHAPES)(
+    "forward and backward match float64 ($items×$rows×$T×$hd, causal $causal)",
+    (s) => {
+      const rng = new Rng(5);
+      const q = randomArray(s.items * s.rows * s.hd, rng);
+      const k = randomArray(s.items * s.T * s.hd, rng);
+      const v = randomArray(s.items * s.T * s.hd, rng);
+      const dout = randomArray(s.items * s.rows * s.hd, rng);
+      const out = new Float32Array(q.length).fill(NaN);
+      const probs = new Float32Array(s.items * s.rows * s.T).fill(NaN);
+      const dq = new Float32Array(q.length).fill(NaN);
+      const dk = new Float32Array(k.length).fill(NaN);
+      const dv = new Float32Array(v.length).fill(NaN);
+      gemm.attentionForward(q, k, v, out, probs, s);
+      gemm.attentionBackward(dout, q, k, v, probs, dq, dk, dv, s);
+      const expected = referenceAttention(q, k, v, dout, s);
+      const worst = (a: Float32Array, b: Float64Array) =>
+        a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
+      expect(worst(probs, expected.probs)).toBeLessThan(1e-6); // masked entries exactly 0
+      expect(worst(out, expected.out)).toBeLessThan(1e-5);
+      expect(worst(dq, expected.dq)).toBeLessThan(1e-5);
+      expect(worst(dk, expected.dk)).toBeLessThan(1e-5);
+      expect(worst(dv, expected.dv)).toBeLessThan(1e-5);
+    },
+  );
+
+  it("rejects shapes that do not fit", () => {
+    const s = { items: 1, rows: 6, T: 4, hd: 2, causal: true };
+    const f = (n: number) => new Float32Array(n);
+    expect(() => gemm.attentionForward(f(12), f(8), f(8), f(12), f(24), s)).toThrow(
+      /rows \(6\) must be a multiple of T \(4\)/,
+    );
+    const ok = { ...s, rows: 8 };
+    expect(() => gemm.attentionForward(f(16), f(8), f(9), f(16), f(32), ok)).toThrow(
+      /an attention operand has 9 floats, not 8/,
+    );
+  });
+
+  it("exp is within 2 ulp of Math.exp, 0 far below, ∞ above, NaN for NaN", () => {
+    const x = Float32Array.from({ length: 4099 }, (_, i) => -90 + (i * 180) / 4098);
+    x.set([-1e9, -87.5, 88.7, 89, 1e9, NaN, 0, -0], 4090 - 8);
+    const y = new Float32Array(x.length);
+    gemm.exp(x, y);
+    x.forEach((xi, i) => {
+      const e = Math.exp(xi);
+      if (Number.isNaN(xi)) expect(y[i]).toBeNaN();
+      else if (xi < -87.33654) expect(y[i]).toBe(0);
+      else if (e > 3.4028234663852886e38) expect(y[i]).toBe(Infinity);
+      else expect(Math.abs(y[i] - e) / e, `exp(${xi})`).toBeLessThan(2.5e-7);
+    });
+  });
+});
+
 describe("wasm kernels agree with the cpu backend", () => {
   /** Run `f` on the cpu backend and on wasm (with our kernels) and compare the results. */
   async function bothBackends(f: () => tf.Tensor, tolerance = 1e-5): Promise<void> {
@@ -196,6 +317,47 @@ describe("wasm kernels agree with the cpu backend", () => {
     expect(() => tf.gather(table, tf.tensor1d([3, 10], "int32"))).toThrow(
       /GatherV2: the index value 10 is not in \[0, 9\]/,
     );
+  });
+
+  it("Exp, through nano-gemm", async () => {
+    const x = tf.mul(t([300]), 30);
+    await bothBackends(() => tf.exp(x), 3e-7);
+  });
+
+  it("fused attention equals matMul, mask and softmax, forward and gradients", async () => {
+    const { fusedAttention } = await import("../src/kernels.ts");
+    const [B, kvH, group, T, hd] = [2, 2, 2, 5, 4];
+    const q = t([B, kvH, group * T, hd]) as tf.Tensor4D;
+    const k = t([B, kvH, T, hd]) as tf.Tensor4D;
+    const v = t([B, kvH, T, hd]) as tf.Tensor4D;
+    const w = t([B, kvH, group * T, hd]);
+    const mask = tf.tensor2d(
+      Array.from({ length: group * T * T }, (_, i) => (i % T > Math.floor(i / T) % T ? -1e9 : 0)),
+      [group * T, T],
+    );
+    for (const causal of [true, false]) {
+      const composite = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+        let scores = tf.matMul(a, b, false, true);
+        if (causal) scores = tf.add(scores, mask);
+        return tf.matMul(tf.softmax(scores), c);
+      };
+      const loss = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), w)));
+      await initBackend("wasm");
+      const fused = [
+        fusedAttention(q, k, v, causal),
+        ...loss((a, b, c) =>
+          fusedAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, causal),
+        )([q, k, v]),
+      ];
+      const plain = [composite(q, k, v), ...loss(composite)([q, k, v])];
+      for (let i = 0; i < 4; i++) {
+        const a = await fused[i].data();
+        const b = await plain[i].data();
+        a.forEach((x, j) => expect(Math.abs(x - b[j]), `output ${i}[${j}]`).toBeLessThan(1e-5));
+      }
+      tf.dispose([...fused, ...plain]);
+    }
   });
 
   it("Identity and same-dtype Cast share data; other casts convert", async () => {

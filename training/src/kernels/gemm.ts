@@ -1,7 +1,8 @@
-// gemm.ts — training/gemm's WebAssembly matrix product (gemm.c: packed SIMD128 tiles on a thread
-// pool), loaded in Node and used by kernels.ts as the wasm backend's BatchMatMul.
+// gemm.ts — training/gemm's WebAssembly module (gemm.c: matrix products of packed SIMD128 tiles on
+// a thread pool; attention.c: the attention core forward and backward, and exp), loaded in Node
+// and used by kernels.ts for the wasm backend's BatchMatMul and Exp and the model's attention.
 //
-// The module has its own memory, so a product copies its operands in and its result out: O(n²)
+// The module has its own memory, so a call copies its operands in and its results out: O(n²)
 // copies against O(n³) arithmetic, ≈ 5–10 % of a product's time at the training step's shapes,
 // for 3× XNNPACK's speed on one thread and a second thread tfjs cannot give in Node.
 import createNanoGemm from "../../gemm/nano-gemm.mjs";
@@ -20,10 +21,19 @@ export interface GemmShape {
   transposeB: boolean;
 }
 
-/** An instantiated gemm module with buffers for operands, reused and grown across calls. */
+/** One attention call: `items` slices of rows = group·T queries over T keys, head size hd. */
+export interface AttentionShape {
+  items: number;
+  rows: number;
+  T: number;
+  hd: number;
+  causal: boolean;
+}
+
+/** An instantiated module with buffers for operands, reused and grown across calls. */
 export class WasmGemm {
-  private buffers = { a: 0, b: 0, c: 0 };
-  private capacity = { a: 0, b: 0, c: 0 }; // floats
+  private buffers: number[] = [];
+  private capacity: number[] = []; // floats
 
   private constructor(
     private readonly module: NanoGemmModule,
@@ -67,17 +77,41 @@ export class WasmGemm {
     }
   }
 
-  /** A buffer of at least `floats` floats for operand `which`, grown (never shrunk) on demand. */
-  private buffer(which: "a" | "b" | "c", floats: number): number {
-    if (floats > this.capacity[which]) {
-      if (this.buffers[which]) this.module._free(this.buffers[which]);
-      const capacity = Math.max(floats, Math.ceil(this.capacity[which] * 1.5));
+  /** Buffer `slot`, of at least `floats` floats, grown (never shrunk) on demand. */
+  private buffer(slot: number, floats: number): number {
+    if (floats > (this.capacity[slot] ?? 0)) {
+      if (this.buffers[slot]) this.module._free(this.buffers[slot]);
+      const capacity = Math.max(floats, Math.ceil((this.capacity[slot] ?? 0) * 1.5));
       const pointer = this.module._malloc(capacity * 4);
       if (!pointer) throw new Error(`nano-gemm: out of memory for ${capacity} floats`);
-      this.buffers[which] = pointer;
-      this.capacity[which] = capacity;
+      this.buffers[slot] = pointer;
+      this.capacity[slot] = capacity;
     }
-    return this.buffers[which];
+    return this.buffers[slot];
+  }
+
+  /**
+   * Copy `inputs` into buffers 0.., call `body` with their pointers and those of `outputs`
+   * (the next buffers, sized to the arrays), and copy the outputs back. `body` returns the C
+   * status: non-zero throws `failure`.
+   */
+  private call(
+    inputs: Float32Array[],
+    outputs: Float32Array[],
+    body: (pointers: number[]) => number,
+    failure: string,
+  ): void {
+    const arrays = [...inputs, ...outputs];
+    const pointers = arrays.map((array, slot) => this.buffer(slot, array.length));
+    // views after the allocations: growing the memory replaces its buffer
+    const heap = new Float32Array(this.module.wasmMemory.buffer);
+    inputs.forEach((array, i) => heap.set(array, pointers[i] / 4));
+    if (body(pointers) !== 0) throw new Error(`nano-gemm: ${failure}`);
+    const after = this.module.wasmMemory.buffer;
+    outputs.forEach((array, i) => {
+      const pointer = pointers[inputs.length + i];
+      array.set(new Float32Array(after, pointer, array.length));
+    });
   }
 
   /**
@@ -96,28 +130,127 @@ export class WasmGemm {
           `${batch} × (${m} × ${k}) · (${k} × ${n})`,
       );
     }
-    const pa = this.buffer("a", aFloats);
-    const pb = this.buffer("b", bFloats);
-    const pc = this.buffer("c", cFloats);
-    // views after the allocations: growing the memory replaces its buffer
-    const heap = new Float32Array(this.module.wasmMemory.buffer);
-    heap.set(a, pa / 4);
-    heap.set(b, pb / 4);
-    const status = this.module._nano_gemm(
-      pa,
-      pb,
-      pc,
-      batch,
-      +shape.aBroadcast,
-      +shape.bBroadcast,
-      m,
-      k,
-      n,
-      +shape.transposeA,
-      +shape.transposeB,
+    this.call(
+      [a, b],
+      [out],
+      ([pa, pb, pc]) =>
+        this.module._nano_gemm(
+          pa,
+          pb,
+          pc,
+          batch,
+          +shape.aBroadcast,
+          +shape.bBroadcast,
+          m,
+          k,
+          n,
+          +shape.transposeA,
+          +shape.transposeB,
+        ),
+      "the product failed (out of memory?)",
     );
-    if (status !== 0) throw new Error("nano-gemm: the product failed (out of memory?)");
-    out.set(new Float32Array(this.module.wasmMemory.buffer, pc, cFloats));
+  }
+
+  /**
+   * Attention forward (attention.c): out = softmax(q·kᵀ, causal) · v and probs = the softmax,
+   * q and out items × rows × hd, k and v items × T × hd, probs items × rows × T.
+   */
+  attentionForward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    probs: Float32Array,
+    s: AttentionShape,
+  ): void {
+    this.checkAttention(s, [q, out], [k, v], [probs]);
+    this.call(
+      [q, k, v],
+      [out, probs],
+      ([pq, pk, pv, po, pp]) =>
+        this.module._nano_attention_forward(
+          pq,
+          pk,
+          pv,
+          po,
+          pp,
+          s.items,
+          s.rows,
+          s.T,
+          s.hd,
+          +s.causal,
+        ),
+      "attention failed (out of memory?)",
+    );
+  }
+
+  /** Attention backward: dq, dk, dv from dout and the forward pass's q, k, v and probs. */
+  attentionBackward(
+    dout: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    probs: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    s: AttentionShape,
+  ): void {
+    this.checkAttention(s, [dout, q, dq], [k, v, dk, dv], [probs]);
+    this.call(
+      [dout, q, k, v, probs],
+      [dq, dk, dv],
+      ([pdo, pq, pk, pv, pp, pdq, pdk, pdv]) =>
+        this.module._nano_attention_backward(
+          pdo,
+          pq,
+          pk,
+          pv,
+          pp,
+          pdq,
+          pdk,
+          pdv,
+          s.items,
+          s.rows,
+          s.T,
+          s.hd,
+          +s.causal,
+        ),
+      "attention's gradient failed (out of memory?)",
+    );
+  }
+
+  private checkAttention(
+    s: AttentionShape,
+    queryShaped: Float32Array[],
+    keyShaped: Float32Array[],
+    probShaped: Float32Array[],
+  ): void {
+    const { items, rows, T, hd } = s;
+    const sizes: [Float32Array[], number][] = [
+      [queryShaped, items * rows * hd],
+      [keyShaped, items * T * hd],
+      [probShaped, items * rows * T],
+    ];
+    if (!(T >= 1 && rows >= T && rows % T === 0)) {
+      throw new Error(`nano-gemm: attention rows (${rows}) must be a multiple of T (${T})`);
+    }
+    for (const [arrays, size] of sizes) {
+      for (const array of arrays) {
+        if (array.length !== size) {
+          throw new Error(
+            `nano-gemm: an attention operand has ${array.length} floats, not ${size} ` +
+              `(items ${items}, rows ${rows}, T ${T}, hd ${hd})`,
+          );
+        }
+      }
+    }
+  }
+
+  /** y = exp(x), elementwise (exactly 0 below −87.3; see attention.c). */
+  exp(x: Float32Array, y: Float32Array): void {
+    if (x.length !== y.length) throw new Error("nano-gemm: exp needs arrays of one length");
+    this.call([x], [y], ([px, py]) => this.module._nano_exp(px, py, x.length), "exp failed");
   }
 
   /** Stop the pool's threads; the object is unusable afterwards. */

@@ -132,7 +132,7 @@ build_target nano-engine createNanoEngine "$(csv \
 
 # Training's matrix products, attention and exp (../training/gemm/), on the engine's thread pool.
 build_target nano-gemm createNanoGemm "$(csv _malloc _free _nano_gemm_init _nano_gemm \
-  _nano_gemm_threads _nano_attention_forward _nano_attention_backward _nano_exp)" \
+  _nano_gemm_threads _nano_attention_forward _nano_attention_backward _nano_exp _nano_rope)" \
   "-sMAXIMUM_MEMORY=2GB" ../training/gemm/attention.c ../training/gemm/gemm.c src/threads.c
 
 # output file → the folder (relative to engine-c/) it is committed in

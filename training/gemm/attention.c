@@ -248,6 +248,33 @@ EXPORT int nano_attention_backward(const float *dout, const float *q, const floa
     return run_items(backward_item, &at, items);
 }
 
+/* RoPE on adjacent pairs (NANO-FORMAT.md §6) of x, (batch, T, heads, hd): the pair (a, b) of
+ * position t becomes (a·cos − b·sin, a·sin + b·cos), or with `inverse` the rotation back, (a·cos
+ * + b·sin, −a·sin + b·cos), which is also the forward rotation's gradient. cos and sin are the
+ * tables with each value repeated for its pair, (T, hd). The same products and sums, in the same
+ * order, as the model's composite form x·cos + swap(x)·sin, so the results are bit-identical. */
+EXPORT int nano_rope(const float *x, const float *cos, const float *sin, float *out, int batch,
+                     int T, int heads, int hd, int inverse) {
+    if (batch < 0 || T < 0 || heads < 0 || hd < 0 || hd % 2 != 0) return -1;
+    const float sign = inverse ? -1.0f : 1.0f;
+    for (int b = 0; b < batch; b++) {
+        for (int t = 0; t < T; t++) {
+            const float *c = cos + (size_t)t * hd, *s = sin + (size_t)t * hd;
+            for (int h = 0; h < heads; h++) {
+                const size_t at = (((size_t)b * T + t) * heads + h) * hd;
+                const float *in = x + at;
+                float *o = out + at;
+                for (int i = 0; i < hd; i += 2) {
+                    const float a = in[i], bb = in[i + 1], sn = sign * s[i];
+                    o[i] = a * c[i] + -bb * sn;
+                    o[i + 1] = a * sn + bb * c[i + 1];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 typedef struct {
     const float *x;
     float *y;

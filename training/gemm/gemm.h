@@ -28,6 +28,9 @@ int nano_attention_forward(const float *q, const float *k, const float *v, float
 int nano_attention_backward(const float *dout, const float *q, const float *k, const float *v,
                             const float *probs, float *dq, float *dk, float *dv, int items,
                             int rows, int T, int hd, int causal);
+/* RoPE on adjacent pairs, or its inverse; see attention.c. */
+int nano_rope(const float *x, const float *cos, const float *sin, float *out, int batch, int T,
+              int heads, int hd, int inverse);
 /* y = exp(x), elementwise; see attention.c. */
 int nano_exp(const float *x, float *y, int n);
 

@@ -28,6 +28,7 @@ export interface NanoGemmModule {
   _nano_attention_forward(q: number, k: number, v: number, out: number, probs: number, items: number, rows: number, T: number, hd: number, causal: number): number;
   _nano_attention_backward(dout: number, q: number, k: number, v: number, probs: number, dq: number, dk: number, dv: number, items: number, rows: number, T: number, hd: number, causal: number): number;
   _nano_exp(x: number, y: number, n: number): number;
+  _nano_rope(x: number, cos: number, sin: number, out: number, batch: number, T: number, heads: number, hd: number, inverse: number): number;
 }
 
 /** Instantiate the module; resolves once the wasm is compiled and the worker pool is loaded. */

@@ -346,6 +346,38 @@ export function fusedAttention(
   return op(q, k, v) as tf.Tensor4D;
 }
 
+const ROPE = "NanoRope";
+
+/**
+ * RoPE on adjacent pairs of x (B, T, heads, hd) with cos, sin (T, hd) (each value repeated for
+ * its pair) in one wasm call, and its gradient the inverse rotation of dy: the same values, bit
+ * for bit, as the composite x·cos + swap(x)·sin. Only where fusedAttentionAvailable().
+ */
+export function fusedRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const rotate = (t: tf.Tensor, c: tf.Tensor, s: tf.Tensor, inverse: boolean) =>
+      tf.engine().runKernel(ROPE, { x: t, cos: c, sin: s }, { inverse }) as tf.Tensor;
+    save([cos, sin]); // kept for the backward pass (they are not inputs of the op)
+    return {
+      value: rotate(xs, cos, sin, false),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [rotate(dy, saved[0], saved[1], true)],
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+function ropeKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
+  const { inverse } = attrs as unknown as { inverse: boolean };
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(x.shape, "float32");
+  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+  const [batch, T, heads, hd] = x.shape;
+  gemm!.rope(heap(x), heap(cos), heap(sin), heap(out), { batch, T, heads, hd, inverse });
+  return out;
+}
+
 function attentionShape(q: tf.TensorInfo, k: tf.TensorInfo, causal: boolean) {
   const [B, kvHeads, rows, hd] = q.shape;
   return { items: B * kvHeads, rows, T: k.shape[2], hd, causal };
@@ -407,6 +439,7 @@ export function registerWasmKernels(): void {
   for (const [kernelName, kernelFunc] of [
     [ATTENTION, attentionKernel],
     [ATTENTION_GRAD, attentionGradKernel],
+    [ROPE, ropeKernel],
   ] as const) {
     tf.registerKernel({ kernelName, backendName: WASM, kernelFunc: kernelFunc as tf.KernelFunc });
   }

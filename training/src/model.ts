@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ropeTables } from "../../engine-c/ts/synthetic.ts";
 import type { ModelConfig } from "./config.ts";
-import { fusedAttention, fusedAttentionAvailable } from "./kernels.ts";
+import { fusedAttention, fusedAttentionAvailable, fusedRope } from "./kernels.ts";
 
 /** RMSNorm's epsilon, as in the original (NANO-FORMAT.md §6). */
 const RMS_NORM_EPS = 1e-5;
@@ -258,12 +258,18 @@ export function createModel(
    */
   function attention(l: number, x: tf.Tensor2D, B: number, T: number, seed?: number): tf.Tensor2D {
     const name = `layers.${l}.`;
-    const cos = tf.reshape(tf.slice(ropeCos, [0, 0], [T, hd]), [T, 1, hd]);
-    const sin = tf.reshape(tf.slice(ropeSin, [0, 0], [T, hd]), [T, 1, hd]);
+    const cos = tf.slice(ropeCos, [0, 0], [T, hd]) as tf.Tensor2D;
+    const sin = tf.slice(ropeSin, [0, 0], [T, hd]) as tf.Tensor2D;
+    const fused = fusedAttentionAvailable();
     // (B, T, heads, hd) → rotate → (B, heads, T, hd)
     const heads = (t: tf.Tensor, n: number, rotate: boolean) => {
       const split = tf.reshape(t, [B, T, n, hd]) as tf.Tensor4D;
-      return tf.transpose(rotate ? rope(split, cos, sin, pairSwap) : split, [0, 2, 1, 3]);
+      let rotated: tf.Tensor = split;
+      if (rotate && fused)
+        rotated = fusedRope(split, cos, sin); // one wasm call (kernels.ts)
+      else if (rotate)
+        rotated = rope(split, cos.reshape([T, 1, hd]), sin.reshape([T, 1, hd]), pairSwap);
+      return tf.transpose(rotated, [0, 2, 1, 3]);
     };
     // 1/√hd folded into q: cheaper than scaling the (T, T) scores, same math
     const q = heads(tf.mul(project(x, name + "wq"), 1 / Math.sqrt(hd)), c.nHead, true);
@@ -272,7 +278,7 @@ export function createModel(
     // query head h reads kv head ⌊h / groupSize⌋: group them → (B, kvH, groupSize·T, hd)
     const qGrouped = tf.reshape(q, [B, c.nKvHead, groupSize * T, hd]);
     let out: tf.Tensor; // (B, kvH, groupSize·T, hd)
-    if (fusedAttentionAvailable() && (c.dropout === 0 || seed === undefined)) {
+    if (fused && (c.dropout === 0 || seed === undefined)) {
       // the same math in one wasm call each way, skipping what the mask zeroes (kernels.ts)
       out = fusedAttention(qGrouped as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, c.causal);
     } else {

@@ -360,6 +360,35 @@ describe("wasm kernels agree with the cpu backend", () => {
     }
   });
 
+  it("fused RoPE equals the composite rotation bit for bit, and its gradient rotates back", async () => {
+    const { fusedRope } = await import("../src/kernels.ts");
+    const [B, T, heads, hd] = [2, 5, 3, 6];
+    const x = t([B, T, heads, hd]) as tf.Tensor4D;
+    const angles = Array.from(
+      { length: T * hd },
+      (_, i) => Math.floor(i / hd) * 0.1 * (1 + Math.floor((i % hd) / 2)),
+    );
+    const cos = tf.tensor2d(angles.map(Math.cos), [T, hd]);
+    const sin = tf.tensor2d(angles.map(Math.sin), [T, hd]);
+    await initBackend("wasm");
+    const swap = (v: tf.Tensor) => {
+      const pairs = tf.reshape(v, [B, T, heads, hd / 2, 2]);
+      const [a, b] = tf.split(pairs, 2, 4);
+      return tf.reshape(tf.concat([tf.neg(b), a], 4), [B, T, heads, hd]);
+    };
+    const c3 = tf.reshape(cos, [T, 1, hd]);
+    const s3 = tf.reshape(sin, [T, 1, hd]);
+    const composite = (v: tf.Tensor) => tf.add(tf.mul(v, c3), tf.mul(swap(v), s3));
+    expect(await fusedRope(x, cos, sin).data()).toEqual(await composite(x).data());
+    const w = t([B, T, heads, hd]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(fusedRope(v as tf.Tensor4D, cos, sin), w)))(
+      x,
+    );
+    const expected = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(composite(v), w)))(x);
+    const [a, b] = [await g.data(), await expected.data()];
+    a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-6));
+  });
+
   it("Identity and same-dtype Cast share data; other casts convert", async () => {
     const x = t([4, 4]);
     await bothBackends(() => tf.clone(x));

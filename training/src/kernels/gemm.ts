@@ -247,6 +247,37 @@ export class WasmGemm {
     }
   }
 
+  /**
+   * RoPE on adjacent pairs of x (batch, T, heads, hd) with tables cos, sin (T, hd), each value
+   * repeated for its pair; `inverse` rotates back (the gradient). See attention.c.
+   */
+  rope(
+    x: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    out: Float32Array,
+    s: { batch: number; T: number; heads: number; hd: number; inverse: boolean },
+  ): void {
+    const size = s.batch * s.T * s.heads * s.hd;
+    if (
+      x.length !== size ||
+      out.length !== size ||
+      cos.length !== s.T * s.hd ||
+      sin.length !== cos.length
+    ) {
+      throw new Error(
+        `nano-gemm: RoPE operands do not match (${s.batch}, ${s.T}, ${s.heads}, ${s.hd})`,
+      );
+    }
+    this.call(
+      [x, cos, sin],
+      [out],
+      ([px, pc, ps, po]) =>
+        this.module._nano_rope(px, pc, ps, po, s.batch, s.T, s.heads, s.hd, +s.inverse),
+      "RoPE failed (head size must be even)",
+    );
+  }
+
   /** y = exp(x), elementwise (exactly 0 below −87.3; see attention.c). */
   exp(x: Float32Array, y: Float32Array): void {
     if (x.length !== y.length) throw new Error("nano-gemm: exp needs arrays of one length");

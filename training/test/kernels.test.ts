@@ -3,6 +3,8 @@
 // shapes that exercise every edge of its tiling, and each replaced tfjs kernel against the cpu
 // backend's own.
 import * as tf from "@tensorflow/tfjs";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, setWasmThreads, wasmThreads } from "../src/backend.ts";
 import { WasmGemm, type AttentionShape, type GemmShape } from "../src/kernels/gemm.ts";
@@ -167,6 +169,24 @@ function referenceAttention(
   }
   return { out, probs, dq, dk, dv };
 }
+
+describe("nano-gemm's C, built natively under ASan + UBSan (engine-c/Makefile gemm-check)", () => {
+  const binary = fileURLToPath(new URL("../../engine-c/build/asan/gemm-check", import.meta.url));
+  it("passes its float64 checks with no sanitizer report", () => {
+    // incremental: rebuilt only when a source or flag changed
+    execFileSync("make", [
+      "-s",
+      "-C",
+      fileURLToPath(new URL("../../engine-c", import.meta.url)),
+      "gemm-check",
+    ]);
+    const output = execFileSync(binary, {
+      encoding: "utf8",
+      env: { ...process.env, ASAN_OPTIONS: "detect_leaks=1", UBSAN_OPTIONS: "halt_on_error=1" },
+    });
+    expect(output).toContain("gemm-check: ok");
+  });
+});
 
 describe("nano-gemm attention and exp", () => {
   let gemm: WasmGemm;

@@ -130,10 +130,14 @@ build_target nano-engine createNanoEngine "$(csv \
   _nano_sampler_init _nano_sample \
   _nano_measure_read_bandwidth)" "-sMAXIMUM_MEMORY=4GB -sWASM_BIGINT" "${sources[@]}"
 
-# Training's matrix products, attention and exp (../training/gemm/), on the engine's thread pool.
+# Training's kernels (../training/gemm/: matrix products, attention, fused elementwise ones), on
+# the engine's thread pool.
 build_target nano-gemm createNanoGemm "$(csv _malloc _free _nano_gemm_init _nano_gemm \
-  _nano_gemm_threads _nano_attention_forward _nano_attention_backward _nano_exp _nano_rope)" \
-  "-sMAXIMUM_MEMORY=2GB" ../training/gemm/attention.c ../training/gemm/gemm.c src/threads.c
+  _nano_gemm_threads _nano_attention_forward _nano_attention_backward _nano_exp _nano_rope \
+  _nano_rmsnorm_forward _nano_rmsnorm_backward \
+  _nano_cross_entropy_forward _nano_cross_entropy_backward _nano_adamw)" \
+  "-sMAXIMUM_MEMORY=2GB" ../training/gemm/attention.c ../training/gemm/gemm.c \
+  ../training/gemm/pointwise.c src/threads.c
 
 # output file → the folder (relative to engine-c/) it is committed in
 declare -A destination

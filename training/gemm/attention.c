@@ -71,55 +71,6 @@ static void item_product(const float *a, int transpose_a, const float *b, int tr
     }
 }
 
-/* exp of four floats: e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln 2 / 2, e^r by Cephes'
- * expf polynomial (≈ 1 ulp), 2^n built in two halves so that n = 128 stays finite. Below −87.3
- * (where the result would be denormal) it gives 0 exactly, which a masked score's softmax
- * relies on; above ln(FLT_MAX), infinity; NaN stays NaN. */
-#ifdef __wasm_simd128__
-static inline v128_t exp_f32x4(v128_t x) {
-    const v128_t hi = wasm_f32x4_splat(88.72283905206835f), lo = wasm_f32x4_splat(-87.33654f);
-    const v128_t underflow = wasm_f32x4_lt(x, lo), overflow = wasm_f32x4_gt(x, hi);
-    x = wasm_f32x4_max(wasm_f32x4_min(x, hi), lo);
-    const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-    r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-    v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-    p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
-                       wasm_f32x4_splat(1.0f));
-    const v128_t n_int = wasm_i32x4_trunc_sat_f32x4(n);
-    const v128_t half = wasm_i32x4_shr(n_int, 1), rest = wasm_i32x4_sub(n_int, half);
-    const v128_t bias = wasm_i32x4_splat(127);
-    p = wasm_f32x4_mul(p, wasm_i32x4_shl(wasm_i32x4_add(half, bias), 23));
-    p = wasm_f32x4_mul(p, wasm_i32x4_shl(wasm_i32x4_add(rest, bias), 23));
-    p = wasm_v128_bitselect(wasm_f32x4_splat(INFINITY), p, overflow);
-    return wasm_v128_andnot(p, underflow);
-}
-#endif
-
-/* y[i] = exp(x[i] - shift) for i < n (x and y may be the same array). */
-static void exp_shifted(const float *x, float *y, int n, float shift) {
-    int i = 0;
-#ifdef __wasm_simd128__
-    const v128_t s = wasm_f32x4_splat(shift);
-    for (; i + 4 <= n; i += 4)
-        wasm_v128_store(y + i, exp_f32x4(wasm_f32x4_sub(wasm_v128_load(x + i), s)));
-    if (i < n) {
-        float tail[4] = {0};
-        for (int j = i; j < n; j++) tail[j - i] = x[j] - shift;
-        float out[4];
-        wasm_v128_store(out, exp_f32x4(wasm_v128_load(tail)));
-        for (int j = i; j < n; j++) y[j] = out[j - i];
-    }
-#else
-    for (; i < n; i++) y[i] = expf(x[i] - shift);
-#endif
-}
-
 /* Per thread: packed strips and panels for the largest product, and a rows × T matrix. */
 typedef struct {
     float *a_pack, *b_pack, *scores;

@@ -2,8 +2,9 @@
  * and UBSan, checked against float64 loops on shapes that hit every edge of the tiling: partial
  * strips and panels, several k blocks, batches with broadcast operands, causal masks with group
  * stacks whose length is no multiple of a tile. The WebAssembly build's SIMD paths are checked
- * against the same definitions by training/test/kernels.test.ts; this program is for the indexing
- * both builds share. Built by `make -C engine-c gemm-check`; prints "gemm-check: ok" or exits 1.
+ * against the same definitions by training/test/kernels.test.ts and model.test.ts; this program
+ * is for the indexing both builds share. Covers gemm.c, attention.c and pointwise.c. Built by `make
+ * -C engine-c gemm-check`; prints "gemm-check: ok" or exits 1.
  */
 #include <math.h>
 #include <stdio.h>
@@ -123,6 +124,84 @@ static void check_attention(int items, int rows, int T, int hd, int causal) {
     free(w_out), free(w_dq), free(w_dk), free(w_dv), free(p), free(ds);
 }
 
+static void check_pointwise(int rows, int width) {
+    const size_t n = (size_t)rows * width;
+    float *x = random_array(n), *w = random_array((size_t)width), *dy = random_array(n);
+    float *y = random_array(n), *dx = random_array(n), *dw = random_array((size_t)width);
+    float *targets = random_array((size_t)rows), *nll = random_array((size_t)rows);
+    float *scratch = random_array((size_t)width), *dnll = random_array((size_t)rows);
+    double *want = calloc(n + (size_t)width + 1, sizeof(double)), *want_dw = want + n;
+    if (!want) exit(2);
+    /* RMSNorm forward and backward */
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * width, *dyr = dy + (size_t)r * width;
+        double ss = 0;
+        for (int j = 0; j < width; j++) ss += (double)xr[j] * xr[j];
+        const double inv = 1 / sqrt(ss / width + 1e-5);
+        for (int j = 0; j < width; j++) {
+            want[(size_t)r * width + j] = xr[j] * inv * w[j];
+            want_dw[j] += (double)dyr[j] * xr[j] * inv;
+        }
+    }
+    if (nano_rmsnorm_forward(x, w, y, rows, width, 1e-5f) != 0) failures++;
+    expect_close("rmsnorm", y, want, n, 1e-5);
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * width, *dyr = dy + (size_t)r * width;
+        double ss = 0, gx = 0;
+        for (int j = 0; j < width; j++) ss += (double)xr[j] * xr[j];
+        const double inv = 1 / sqrt(ss / width + 1e-5);
+        for (int j = 0; j < width; j++) gx += (double)dyr[j] * w[j] * xr[j];
+        for (int j = 0; j < width; j++)
+            want[(size_t)r * width + j] =
+                inv * dyr[j] * w[j] - xr[j] * inv * inv * inv * gx / width;
+    }
+    if (nano_rmsnorm_backward(dy, x, w, dx, dw, rows, width, 1e-5f) != 0) failures++;
+    expect_close("rmsnorm dx", dx, want, n, 1e-4);
+    expect_close("rmsnorm dw", dw, want_dw, (size_t)width, 1e-4);
+    /* cross-entropy forward and backward, targets as floats */
+    for (int r = 0; r < rows; r++) targets[r] = (float)((r * 7) % width);
+    for (int r = 0; r < rows; r++) {
+        const float *l = x + (size_t)r * width;
+        double max = l[0], sum = 0;
+        for (int j = 1; j < width; j++) max = fmax(max, l[j]);
+        for (int j = 0; j < width; j++) sum += exp(l[j] - max);
+        const double lse = max + log(sum);
+        want[r] = lse - l[(int)targets[r]];
+    }
+    if (nano_cross_entropy_forward(x, targets, nll, scratch, rows, width) != 0) failures++;
+    expect_close("cross-entropy", nll, want, (size_t)rows, 1e-5);
+    for (int r = 0; r < rows; r++) {
+        const float *l = x + (size_t)r * width;
+        double max = l[0], sum = 0;
+        for (int j = 1; j < width; j++) max = fmax(max, l[j]);
+        for (int j = 0; j < width; j++) sum += exp(l[j] - max);
+        for (int j = 0; j < width; j++)
+            want[(size_t)r * width + j] =
+                dnll[r] * (exp(l[j] - max) / sum - (j == (int)targets[r] ? 1 : 0));
+    }
+    if (nano_cross_entropy_backward(dnll, x, targets, dx, scratch, rows, width) != 0) failures++;
+    expect_close("cross-entropy dlogits", dx, want, n, 1e-5);
+    targets[rows - 1] = (float)width; /* out of range: refused */
+    if (nano_cross_entropy_forward(x, targets, nll, scratch, rows, width) != -1) {
+        fprintf(stderr, "gemm-check: a target out of range was accepted\n");
+        failures++;
+    }
+    /* AdamW: p, m, v, g are x, y, |dy|, w-sized slices reused */
+    float *v = random_array(n), *p_out = random_array(n), *m_out = random_array(n);
+    float *v_out = random_array(n);
+    for (size_t i = 0; i < n; i++) v[i] = fabsf(v[i]);
+    if (nano_adamw(x, y, v, dy, p_out, m_out, v_out, (int)n, 0.9f, 0.1f, 0.999f, 0.001f, 1e-8f,
+                   0.999f, 0.01f, 0.5f) != 0)
+        failures++;
+    for (size_t i = 0; i < n; i++) {
+        const double m = 0.9 * y[i] + 0.1 * dy[i], vv = 0.999 * v[i] + 0.001 * dy[i] * dy[i];
+        want[i] = x[i] * 0.999 - m / (sqrt(vv) / 0.5 + 1e-8) * 0.01;
+    }
+    expect_close("adamw p", p_out, want, n, 1e-4);
+    free(x), free(w), free(dy), free(y), free(dx), free(dw), free(targets), free(nll);
+    free(scratch), free(dnll), free(want), free(v), free(p_out), free(m_out), free(v_out);
+}
+
 int main(void) {
     for (int threads = 1; threads <= 3; threads++) {
         if (nano_gemm_init(threads) != 0) return 2;
@@ -139,6 +218,9 @@ int main(void) {
         check_attention(2, 64, 32, 16, 1);
         check_attention(5, 9, 9, 33, 1);
     }
+    check_pointwise(1, 1);
+    check_pointwise(7, 5);
+    check_pointwise(33, 130);
     /* bad arguments are refused, not run */
     float x[4] = {0};
     if (nano_gemm(x, x, x, -1, 0, 0, 1, 1, 1, 0, 0) != -1 ||

@@ -31,6 +31,17 @@ int nano_attention_backward(const float *dout, const float *q, const float *k, c
 /* RoPE on adjacent pairs, or its inverse; see attention.c. */
 int nano_rope(const float *x, const float *cos, const float *sin, float *out, int batch, int T,
               int heads, int hd, int inverse);
+/* Fused elementwise and row-wise kernels; see pointwise.c. */
+int nano_rmsnorm_forward(const float *x, const float *w, float *y, int rows, int width, float eps);
+int nano_rmsnorm_backward(const float *dy, const float *x, const float *w, float *dx, float *dw,
+                          int rows, int width, float eps);
+int nano_cross_entropy_forward(const float *logits, const float *targets, float *nll,
+                               float *scratch, int rows, int width);
+int nano_cross_entropy_backward(const float *dnll, const float *logits, const float *targets,
+                                float *dlogits, float *scratch, int rows, int width);
+int nano_adamw(const float *p, const float *m, const float *v, const float *g, float *p_out,
+               float *m_out, float *v_out, int n, float beta1, float c1, float beta2, float c2,
+               float eps, float decay, float step_size, float sqrt_bias_correction2);
 /* y = exp(x), elementwise; see attention.c. */
 int nano_exp(const float *x, float *y, int n);
 

@@ -28,6 +28,11 @@ export interface NanoGemmModule {
   _nano_attention_forward(q: number, k: number, v: number, out: number, probs: number, items: number, rows: number, T: number, hd: number, causal: number): number;
   _nano_attention_backward(dout: number, q: number, k: number, v: number, probs: number, dq: number, dk: number, dv: number, items: number, rows: number, T: number, hd: number, causal: number): number;
   _nano_exp(x: number, y: number, n: number): number;
+  _nano_rmsnorm_forward(x: number, w: number, y: number, rows: number, width: number, eps: number): number;
+  _nano_rmsnorm_backward(dy: number, x: number, w: number, dx: number, dw: number, rows: number, width: number, eps: number): number;
+  _nano_cross_entropy_forward(logits: number, targets: number, nll: number, scratch: number, rows: number, width: number): number;
+  _nano_cross_entropy_backward(dnll: number, logits: number, targets: number, dlogits: number, scratch: number, rows: number, width: number): number;
+  _nano_adamw(p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number, beta1: number, c1: number, beta2: number, c2: number, eps: number, decay: number, stepSize: number, sqrtBiasCorrection2: number): number;
   _nano_rope(x: number, cos: number, sin: number, out: number, batch: number, T: number, heads: number, hd: number, inverse: number): number;
 }
 

@@ -1,6 +1,7 @@
-/* tiles.h — the building blocks of training's matrix products (gemm.c) and attention
- * (attention.c): operands packed into strips and panels, and the micro-kernel that multiplies a
- * strip by a panel on WebAssembly SIMD128 (a plain C loop elsewhere, for tests).
+/* tiles.h — the building blocks of training's matrix products (gemm.c), attention (attention.c)
+ * and fused elementwise kernels (pointwise.c): operands packed into strips and panels, the
+ * micro-kernel that multiplies a strip by a panel, and a vectorized exp, on WebAssembly SIMD128
+ * (plain C loops elsewhere, for the sanitizer build).
  *
  * op(A) (m × k) is packed into strips of MR rows, each k steps of MR floats; op(B) (k × n) into
  * panels of NR columns, each k steps of NR floats; zeros pad the last strip and panel. Packing is
@@ -9,6 +10,7 @@
 #ifndef NANO_TILES_H
 #define NANO_TILES_H
 
+#include <math.h>
 #include <stddef.h>
 
 #ifdef __wasm_simd128__
@@ -29,7 +31,8 @@ static inline int max_int(int a, int b) {
 
 /* Pack panel `panel` of op(B) (columns panel*NR .. +NR; B stored k × n, or n × k when
  * transpose_b) into dst: k rows of NR floats. */
-static void pack_panel(const float *b, int transpose_b, int k, int n, int panel, float *dst) {
+static inline void pack_panel(const float *b, int transpose_b, int k, int n, int panel,
+                              float *dst) {
     const int j0 = panel * NR, cols = min_int(NR, n - j0);
     if (!transpose_b) {
         for (int p = 0; p < k; p++, dst += NR) {
@@ -52,7 +55,8 @@ static void pack_panel(const float *b, int transpose_b, int k, int n, int panel,
 
 /* Pack strip `strip` of op(A) (rows strip*MR .. +MR; A stored m × k, or k × m when transpose_a)
  * into dst: k steps of MR floats. */
-static void pack_strip(const float *a, int transpose_a, int m, int k, int strip, float *dst) {
+static inline void pack_strip(const float *a, int transpose_a, int m, int k, int strip,
+                              float *dst) {
     const int i0 = strip * MR, rows = min_int(MR, m - i0);
     if (!transpose_a) {
         for (int r = 0; r < MR; r++) {
@@ -74,8 +78,8 @@ static void pack_strip(const float *a, int transpose_a, int m, int k, int strip,
 }
 
 /* c (rows × cols of an ldc-wide matrix) = or += the product of a packed strip and panel. */
-static void micro_kernel(int kc, const float *a_strip, const float *b_panel, float *c, int ldc,
-                         int rows, int cols, int accumulate) {
+static inline void micro_kernel(int kc, const float *a_strip, const float *b_panel, float *c,
+                                int ldc, int rows, int cols, int accumulate) {
 #ifdef __wasm_simd128__
     v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
     v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -126,6 +130,55 @@ static void micro_kernel(int kc, const float *a_strip, const float *b_panel, flo
         float *row = c + (size_t)r * ldc;
         for (int j = 0; j < cols; j++) row[j] = (accumulate ? row[j] : 0.0f) + tile[r * NR + j];
     }
+}
+
+/* exp of four floats: e^x = 2^n · e^r with n = round(x / ln 2), |r| ≤ ln 2 / 2, e^r by Cephes'
+ * expf polynomial (≈ 1 ulp), 2^n built in two halves so that n = 128 stays finite. Below −87.3
+ * (where the result would be denormal) it gives 0 exactly, which a masked score's softmax
+ * relies on; above ln(FLT_MAX), infinity; NaN stays NaN. */
+#ifdef __wasm_simd128__
+static inline v128_t exp_f32x4(v128_t x) {
+    const v128_t hi = wasm_f32x4_splat(88.72283905206835f), lo = wasm_f32x4_splat(-87.33654f);
+    const v128_t underflow = wasm_f32x4_lt(x, lo), overflow = wasm_f32x4_gt(x, hi);
+    x = wasm_f32x4_max(wasm_f32x4_min(x, hi), lo);
+    const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+    r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+    v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+    p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
+                       wasm_f32x4_splat(1.0f));
+    const v128_t n_int = wasm_i32x4_trunc_sat_f32x4(n);
+    const v128_t half = wasm_i32x4_shr(n_int, 1), rest = wasm_i32x4_sub(n_int, half);
+    const v128_t bias = wasm_i32x4_splat(127);
+    p = wasm_f32x4_mul(p, wasm_i32x4_shl(wasm_i32x4_add(half, bias), 23));
+    p = wasm_f32x4_mul(p, wasm_i32x4_shl(wasm_i32x4_add(rest, bias), 23));
+    p = wasm_v128_bitselect(wasm_f32x4_splat(INFINITY), p, overflow);
+    return wasm_v128_andnot(p, underflow);
+}
+#endif
+
+/* y[i] = exp(x[i] - shift) for i < n (x and y may be the same array). */
+static inline void exp_shifted(const float *x, float *y, int n, float shift) {
+    int i = 0;
+#ifdef __wasm_simd128__
+    const v128_t s = wasm_f32x4_splat(shift);
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(y + i, exp_f32x4(wasm_f32x4_sub(wasm_v128_load(x + i), s)));
+    if (i < n) {
+        float tail[4] = {0};
+        for (int j = i; j < n; j++) tail[j - i] = x[j] - shift;
+        float out[4];
+        wasm_v128_store(out, exp_f32x4(wasm_v128_load(tail)));
+        for (int j = i; j < n; j++) y[j] = out[j - i];
+    }
+#else
+    for (; i < n; i++) y[i] = expf(x[i] - shift);
+#endif
 }
 
 #endif /* NANO_TILES_H */

@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { WasmGemm } from "./kernels/gemm.ts";
+import { registerFusedKernels, useFusedGemm } from "./kernels/fused.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -68,6 +69,7 @@ let gemm: WasmGemm | null = null;
 /** Route float32 products through `product` (null: back to the backend's own). */
 export function useWasmGemm(product: WasmGemm | null): void {
   gemm = product;
+  useFusedGemm(product);
 }
 
 /**
@@ -301,122 +303,6 @@ function expConfig(): tf.KernelConfig {
   return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };
 }
 
-// ---- fused attention ---------------------------------------------------------------------------
-
-const ATTENTION = "NanoAttention";
-const ATTENTION_GRAD = "NanoAttentionGrad";
-
-/** Whether fusedAttention runs here: the wasm backend with nano-gemm loaded. */
-export function fusedAttentionAvailable(): boolean {
-  return gemm !== null && tf.getBackend() === WASM;
-}
-
-/**
- * softmax(q·kᵀ (causal)) · v in one call each way (training/gemm/attention.c), for q (B, kvH,
- * group·T, hd) — the query heads sharing a kv head stacked along time — and k, v (B, kvH, T, hd);
- * the 1/√hd scale already in q. The same math as two matMuls, a mask and a softmax, minus the
- * work the causal mask makes zero. Only where fusedAttentionAvailable().
- */
-export function fusedAttention(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  causal: boolean,
-): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [qs, ks, vs, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [out, probs] = tf
-      .engine()
-      .runKernel(ATTENTION, { q: qs, k: ks, v: vs }, { causal }) as tf.Tensor[];
-    save([qs, ks, vs, probs]);
-    return {
-      value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sp] = saved;
-        return tf
-          .engine()
-          .runKernel(
-            ATTENTION_GRAD,
-            { dy, q: sq, k: sk, v: sv, probs: sp },
-            { causal },
-          ) as tf.Tensor[];
-      },
-    };
-  });
-  return op(q, k, v) as tf.Tensor4D;
-}
-
-const ROPE = "NanoRope";
-
-/**
- * RoPE on adjacent pairs of x (B, T, heads, hd) with cos, sin (T, hd) (each value repeated for
- * its pair) in one wasm call, and its gradient the inverse rotation of dy: the same values, bit
- * for bit, as the composite x·cos + swap(x)·sin. Only where fusedAttentionAvailable().
- */
-export function fusedRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const rotate = (t: tf.Tensor, c: tf.Tensor, s: tf.Tensor, inverse: boolean) =>
-      tf.engine().runKernel(ROPE, { x: t, cos: c, sin: s }, { inverse }) as tf.Tensor;
-    save([cos, sin]); // kept for the backward pass (they are not inputs of the op)
-    return {
-      value: rotate(xs, cos, sin, false),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [rotate(dy, saved[0], saved[1], true)],
-    };
-  });
-  return op(x) as tf.Tensor4D;
-}
-
-function ropeKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
-  const { inverse } = attrs as unknown as { inverse: boolean };
-  const wasm = backend as BackendWasm;
-  const out = wasm.makeOutput(x.shape, "float32");
-  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  const [batch, T, heads, hd] = x.shape;
-  gemm!.rope(heap(x), heap(cos), heap(sin), heap(out), { batch, T, heads, hd, inverse });
-  return out;
-}
-
-function attentionShape(q: tf.TensorInfo, k: tf.TensorInfo, causal: boolean) {
-  const [B, kvHeads, rows, hd] = q.shape;
-  return { items: B * kvHeads, rows, T: k.shape[2], hd, causal };
-}
-
-function attentionKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const { q, k, v } = inputs as { q: tf.TensorInfo; k: tf.TensorInfo; v: tf.TensorInfo };
-  const { causal } = attrs as unknown as { causal: boolean };
-  const wasm = backend as BackendWasm;
-  const shape = attentionShape(q, k, causal);
-  const out = wasm.makeOutput(q.shape, "float32");
-  const probs = wasm.makeOutput([...q.shape.slice(0, 3), shape.T], "float32");
-  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  gemm!.attentionForward(heap(q), heap(k), heap(v), heap(out), heap(probs), shape);
-  return [out, probs];
-}
-
-function attentionGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo>;
-  const { causal } = attrs as unknown as { causal: boolean };
-  const wasm = backend as BackendWasm;
-  const dq = wasm.makeOutput(q.shape, "float32");
-  const dk = wasm.makeOutput(k.shape, "float32");
-  const dv = wasm.makeOutput(v.shape, "float32");
-  const heap = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  gemm!.attentionBackward(
-    heap(dy),
-    heap(q),
-    heap(k),
-    heap(v),
-    heap(probs),
-    heap(dq),
-    heap(dk),
-    heap(dv),
-    attentionShape(q, k, causal),
-  );
-  return [dq, dk, dv];
-}
-
 let registered = false;
 
 /** Register the replacements above for the wasm backend (idempotent; call before training). */
@@ -436,13 +322,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel(config);
   }
   if (tf.getKernel(tf.UnsortedSegmentSum, WASM)) tf.unregisterKernel(tf.UnsortedSegmentSum, WASM);
-  for (const [kernelName, kernelFunc] of [
-    [ATTENTION, attentionKernel],
-    [ATTENTION_GRAD, attentionGradKernel],
-    [ROPE, ropeKernel],
-  ] as const) {
-    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc: kernelFunc as tf.KernelFunc });
-  }
+  registerFusedKernels();
   tf.registerKernel({
     kernelName: tf.UnsortedSegmentSum,
     backendName: WASM,

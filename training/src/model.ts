@@ -8,7 +8,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { ropeTables } from "../../engine-c/ts/synthetic.ts";
 import type { ModelConfig } from "./config.ts";
-import { fusedAttention, fusedAttentionAvailable, fusedRope } from "./kernels.ts";
+import {
+  fusedAttention,
+  fusedAvailable,
+  fusedCrossEntropy,
+  fusedRmsNorm,
+  fusedRope,
+} from "./kernels/fused.ts";
 
 /** RMSNorm's epsilon, as in the original (NANO-FORMAT.md §6). */
 const RMS_NORM_EPS = 1e-5;
@@ -153,6 +159,7 @@ function initialValues(
 
 /** RMSNorm over the last axis: x · w / sqrt(mean(x²) + eps). */
 function rmsNorm(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
+  if (fusedAvailable("rmsNorm")) return fusedRmsNorm(x, weight, RMS_NORM_EPS);
   const meanSquare = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, RMS_NORM_EPS))), weight);
 }
@@ -260,13 +267,12 @@ export function createModel(
     const name = `layers.${l}.`;
     const cos = tf.slice(ropeCos, [0, 0], [T, hd]) as tf.Tensor2D;
     const sin = tf.slice(ropeSin, [0, 0], [T, hd]) as tf.Tensor2D;
-    const fused = fusedAttentionAvailable();
     // (B, T, heads, hd) → rotate → (B, heads, T, hd)
     const heads = (t: tf.Tensor, n: number, rotate: boolean) => {
       const split = tf.reshape(t, [B, T, n, hd]) as tf.Tensor4D;
       let rotated: tf.Tensor = split;
-      if (rotate && fused)
-        rotated = fusedRope(split, cos, sin); // one wasm call (kernels.ts)
+      if (rotate && fusedAvailable("rope"))
+        rotated = fusedRope(split, cos, sin); // one wasm call (kernels/fused.ts)
       else if (rotate)
         rotated = rope(split, cos.reshape([T, 1, hd]), sin.reshape([T, 1, hd]), pairSwap);
       return tf.transpose(rotated, [0, 2, 1, 3]);
@@ -278,7 +284,7 @@ export function createModel(
     // query head h reads kv head ⌊h / groupSize⌋: group them → (B, kvH, groupSize·T, hd)
     const qGrouped = tf.reshape(q, [B, c.nKvHead, groupSize * T, hd]);
     let out: tf.Tensor; // (B, kvH, groupSize·T, hd)
-    if (fused && (c.dropout === 0 || seed === undefined)) {
+    if (fusedAvailable("attention") && (c.dropout === 0 || seed === undefined)) {
       // the same math in one wasm call each way, skipping what the mask zeroes (kernels.ts)
       out = fusedAttention(qGrouped as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, c.causal);
     } else {
@@ -298,7 +304,8 @@ export function createModel(
     const name = `layers.${l}.`;
     const gate = tf.matMul(x, p(name + "w1"));
     const up = tf.matMul(x, p(name + "w3"));
-    const hidden = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // SiLU(g) = g·σ(g)
+    // SiLU(gate) ⊙ up, SiLU(g) = g·σ(g)
+    const hidden = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
     const down = tf.matMul(hidden, p(name + "w2"));
     return dropout(down, c.dropout, seed, `ffn${l}`) as tf.Tensor2D;
   }
@@ -340,9 +347,14 @@ export function createModel(
     loss(tokens, targets, mask, dropoutSeed) {
       return tf.tidy(() => {
         const [B, T] = tokens.shape;
-        const logProbs = tf.logSoftmax(forward(tokens, dropoutSeed)); // (B·T, V)
-        const onTarget = tf.oneHot(tf.reshape(targets, [B * T]), c.vocabSize);
-        const nll = tf.neg(tf.sum(tf.mul(logProbs, onTarget), -1)); // (B·T)
+        const logits = forward(tokens, dropoutSeed); // (B·T, V)
+        const flatTargets = tf.reshape(targets, [B * T]) as tf.Tensor1D;
+        let nll: tf.Tensor; // −log softmax(logits)[target], (B·T)
+        if (fusedAvailable("crossEntropy")) nll = fusedCrossEntropy(logits, flatTargets);
+        else {
+          const onTarget = tf.oneHot(flatTargets, c.vocabSize);
+          nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), onTarget), -1));
+        }
         const weights = tf.reshape(mask, [B * T]);
         // mean over the positions that count; an all-zero mask gives 0, not NaN
         return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;

@@ -4,6 +4,7 @@
 // model's parameter Map so that every number the optimizer keeps can be checkpointed.
 import * as tf from "@tensorflow/tfjs";
 import type { TrainSettings } from "./config.ts";
+import { fusedAdamW, fusedAvailable } from "./kernels/fused.ts";
 
 // ---- learning-rate schedule ----
 
@@ -144,11 +145,28 @@ export class AdamW {
       const p = param(this.params, name);
       const m = this.m.get(name)!;
       const v = this.v.get(name)!;
+      const decays = this.decays(name) && weightDecay > 0;
+      if (fusedAvailable("adamW")) {
+        // the same arithmetic in one wasm call (kernels/fused.ts)
+        const [pNext, mNext, vNext] = fusedAdamW(p, m, v, g, {
+          beta1,
+          beta2,
+          eps: this.eps,
+          decay: decays ? 1 - lr * weightDecay : 1,
+          stepSize: lr / biasCorrection1,
+          sqrtBiasCorrection2,
+        });
+        m.assign(mNext);
+        v.assign(vNext);
+        p.assign(pNext);
+        tf.dispose([pNext, mNext, vNext]);
+        continue;
+      }
       tf.tidy(() => {
         const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denominator = tf.add(tf.div(tf.sqrt(vNext), sqrtBiasCorrection2), this.eps);
-        const decayed = this.decays(name) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const decayed = decays ? tf.mul(p, 1 - lr * weightDecay) : p;
         const update = tf.mul(tf.div(mNext, denominator), lr / biasCorrection1);
         m.assign(mNext);
         v.assign(vNext);

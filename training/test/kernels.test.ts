@@ -345,7 +345,7 @@ describe("wasm kernels agree with the cpu backend", () => {
   });
 
   it("fused attention equals matMul, mask and softmax, forward and gradients", async () => {
-    const { fusedAttention } = await import("../src/kernels.ts");
+    const { fusedAttention } = await import("../src/kernels/fused.ts");
     const [B, kvH, group, T, hd] = [2, 2, 2, 5, 4];
     const q = t([B, kvH, group * T, hd]) as tf.Tensor4D;
     const k = t([B, kvH, T, hd]) as tf.Tensor4D;
@@ -381,7 +381,7 @@ describe("wasm kernels agree with the cpu backend", () => {
   });
 
   it("fused RoPE equals the composite rotation bit for bit, and its gradient rotates back", async () => {
-    const { fusedRope } = await import("../src/kernels.ts");
+    const { fusedRope } = await import("../src/kernels/fused.ts");
     const [B, T, heads, hd] = [2, 5, 3, 6];
     const x = t([B, T, heads, hd]) as tf.Tensor4D;
     const angles = Array.from(

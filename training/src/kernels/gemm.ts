@@ -30,6 +30,14 @@ export interface AttentionShape {
   causal: boolean;
 }
 
+/** The fused kernels of pointwise.c that `kernel` runs. */
+export type FusedKernel =
+  | "_nano_rmsnorm_forward"
+  | "_nano_rmsnorm_backward"
+  | "_nano_cross_entropy_forward"
+  | "_nano_cross_entropy_backward"
+  | "_nano_adamw";
+
 /** An instantiated module with buffers for operands, reused and grown across calls. */
 export class WasmGemm {
   private buffers: number[] = [];
@@ -276,6 +284,21 @@ export class WasmGemm {
         this.module._nano_rope(px, pc, ps, po, s.batch, s.T, s.heads, s.hd, +s.inverse),
       "RoPE failed (head size must be even)",
     );
+  }
+
+  /**
+   * Run `fn`, one of the module's fused kernels (pointwise.c), as fn(...inputs, ...outputs,
+   * ...scalars) with the arrays copied in and the outputs copied back. The caller sizes the
+   * arrays as the kernel's comment says; a non-zero status throws.
+   */
+  kernel(
+    fn: FusedKernel,
+    inputs: Float32Array[],
+    outputs: Float32Array[],
+    scalars: number[],
+  ): void {
+    const call = this.module[fn] as (...args: number[]) => number;
+    this.call(inputs, outputs, (pointers) => call(...pointers, ...scalars), `${fn} failed`);
   }
 
   /** y = exp(x), elementwise (exactly 0 below −87.3; see attention.c). */

@@ -101,21 +101,21 @@ function gemmBatchMatMul(
   const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
   const out = backend.makeOutput([...outer, m, n], "float32");
   // views after the allocation: growing the backend's memory detaches older views
-  product.multiply(
-    backend.typedArrayFromHeap(a) as Float32Array,
-    backend.typedArrayFromHeap(b) as Float32Array,
-    backend.typedArrayFromHeap(out) as Float32Array,
-    {
-      batch,
-      aBroadcast: batchA === 1,
-      bBroadcast: batchB === 1,
-      m,
-      k,
-      n,
-      transposeA,
-      transposeB,
-    },
-  );
+  // keyed by dataId: the module reuses a copy it already holds (kernels/gemm.ts)
+  const operand = (t: tf.TensorInfo) => ({
+    data: backend.typedArrayFromHeap(t) as Float32Array,
+    key: t.dataId,
+  });
+  product.multiply(operand(a), operand(b), operand(out), {
+    batch,
+    aBroadcast: batchA === 1,
+    bBroadcast: batchB === 1,
+    m,
+    k,
+    n,
+    transposeA,
+    transposeB,
+  });
   return out;
 }
 

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { initBackend } from "./backend.ts";
+import { initBackend, wasmThreads } from "./backend.ts";
 import { isModelFile, readBaseModel, type BaseModel } from "./import-bin.ts";
 import {
   loadCheckpoint,
@@ -100,7 +100,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   } catch (e) {
     throw new TrainingError((e as Error).message);
   }
-  say(`backend: ${backend}`);
+  const threads = wasmThreads();
+  say(`backend: ${backend}${threads === null ? "" : ` (nano-gemm kernels, ${threads} threads)`}`);
 
   // loadTrainConfig made every data path absolute, so the base folder is only a formality.
   let dataset: Dataset;

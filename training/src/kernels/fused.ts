@@ -6,7 +6,7 @@
 // composite forms elsewhere; model.test.ts checks the two agree (wasm against cpu).
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { WasmGemm } from "./gemm.ts";
+import type { Operand, WasmGemm } from "./gemm.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -34,9 +34,21 @@ export function fusedAvailable(op: keyof typeof FUSED_OPS): boolean {
   return FUSED_OPS[op] && gemm !== null && tf.getBackend() === WASM;
 }
 
-/** A kernel's tensors as views of the wasm heap (take them after every makeOutput). */
+/**
+ * A kernel's tensors as operands for nano-gemm: a view of the wasm heap (take it after every
+ * makeOutput: growing the heap detaches views) keyed by the tensor's dataId, so the module can
+ * reuse a copy it already holds.
+ */
 function heapOf(backend: BackendWasm) {
-  return (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  return (t: Info): Operand => ({
+    data: backend.typedArrayFromHeap(t) as Float32Array,
+    key: t.dataId,
+  });
+}
+
+/** Element count of a tensor. */
+function count(t: Info): number {
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs = {}): tf.Tensor[] {
@@ -110,7 +122,7 @@ function ropeKernel({ inputs, backend, attrs }: KernelArgs): Info {
   const { inverse } = attrs as unknown as { inverse: boolean };
   const wasm = backend as BackendWasm;
   const out = wasm.makeOutput(x.shape, "float32");
-  const heap = (t: Info) => wasm.typedArrayFromHeap(t) as Float32Array;
+  const heap = heapOf(wasm);
   const [batch, T, heads, hd] = x.shape;
   gemm!.rope(heap(x), heap(cos), heap(sin), heap(out), { batch, T, heads, hd, inverse });
   return out;
@@ -128,7 +140,7 @@ function attentionKernel({ inputs, backend, attrs }: KernelArgs): Info[] {
   const shape = attentionShape(q, k, causal);
   const out = wasm.makeOutput(q.shape, "float32");
   const probs = wasm.makeOutput([...q.shape.slice(0, 3), shape.T], "float32");
-  const heap = (t: Info) => wasm.typedArrayFromHeap(t) as Float32Array;
+  const heap = heapOf(wasm);
   gemm!.attentionForward(heap(q), heap(k), heap(v), heap(out), heap(probs), shape);
   return [out, probs];
 }
@@ -140,7 +152,7 @@ function attentionGradKernel({ inputs, backend, attrs }: KernelArgs): Info[] {
   const dq = wasm.makeOutput(q.shape, "float32");
   const dk = wasm.makeOutput(k.shape, "float32");
   const dv = wasm.makeOutput(v.shape, "float32");
-  const heap = (t: Info) => wasm.typedArrayFromHeap(t) as Float32Array;
+  const heap = heapOf(wasm);
   gemm!.attentionBackward(
     heap(dy),
     heap(q),
@@ -184,7 +196,7 @@ function rmsNormKernel({ inputs, backend, attrs }: KernelArgs): Info {
   const y = wasm.makeOutput(x.shape, "float32");
   const heap = heapOf(wasm);
   const width = weight.shape[0];
-  const rows = heap(x).length / width;
+  const rows = count(x) / width;
   gemm!.kernel("_nano_rmsnorm_forward", [heap(x), heap(weight)], [heap(y)], [rows, width, eps]);
   return y;
 }
@@ -201,7 +213,7 @@ function rmsNormGradKernel({ inputs, backend, attrs }: KernelArgs): Info[] {
     "_nano_rmsnorm_backward",
     [heap(dy), heap(x), heap(weight)],
     [heap(dx), heap(dw)],
-    [heap(x).length / width, width, eps],
+    [count(x) / width, width, eps],
   );
   return [dx, dw];
 }
@@ -289,7 +301,7 @@ function adamWKernel({ inputs, backend, attrs }: KernelArgs): Info[] {
   const wasm = backend as BackendWasm;
   const outs = [p, m, v].map((t) => wasm.makeOutput(t.shape, "float32"));
   const heap = heapOf(wasm);
-  const n = heap(p).length;
+  const n = count(p);
   // 1 − β as tfjs computes the composite's constants: in double, then rounded to float32
   const scalars = [n, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.eps, s.decay, s.stepSize];
   gemm!.kernel("_nano_adamw", [p, m, v, g].map(heap), outs.map(heap), [

@@ -8,6 +8,19 @@
 import createNanoGemm from "../../gemm/nano-gemm.mjs";
 import type { NanoGemmModule } from "../../gemm/nano-gemm.mjs";
 
+/**
+ * An array for the module: plain (copied in every call), or with the key of the tensor it holds
+ * (its tfjs dataId), which lets the module keep and reuse its copy.
+ */
+export type Operand = Float32Array | { data: Float32Array; key: object };
+
+function unpack(operand: Operand): { data: Float32Array; key?: object } {
+  return operand instanceof Float32Array ? { data: operand } : operand;
+}
+
+/** The most floats the module keeps cached copies of (256 MB). */
+const CACHE_FLOATS = 64 << 20;
+
 /** One product: c = op(a) · op(b) for each batch item (shapes as in BatchMatMul). */
 export interface GemmShape {
   batch: number;
@@ -90,36 +103,104 @@ export class WasmGemm {
     if (floats > (this.capacity[slot] ?? 0)) {
       if (this.buffers[slot]) this.module._free(this.buffers[slot]);
       const capacity = Math.max(floats, Math.ceil((this.capacity[slot] ?? 0) * 1.5));
-      const pointer = this.module._malloc(capacity * 4);
-      if (!pointer) throw new Error(`nano-gemm: out of memory for ${capacity} floats`);
-      this.buffers[slot] = pointer;
+      this.buffers[slot] = this.allocate(capacity);
       this.capacity[slot] = capacity;
     }
     return this.buffers[slot];
   }
 
+  private allocate(floats: number): number {
+    const pointer = this.module._malloc(floats * 4);
+    if (!pointer) throw new Error(`nano-gemm: out of memory for ${floats} floats`);
+    return pointer;
+  }
+
   /**
-   * Copy `inputs` into buffers 0.., call `body` with their pointers and those of `outputs`
-   * (the next buffers, sized to the arrays), and copy the outputs back. `body` returns the C
-   * status: non-zero throws `failure`.
+   * Operands the module holds a copy of, by their tensor's key (its tfjs dataId: tensor data
+   * never changes, so one key always means the same values), least recently used first. A call
+   * whose operand is here skips the copy: the activations a forward pass feeds to three
+   * projections, an output that the next call reads, the optimizer state one step hands the next.
+   */
+  private cache = new Map<object, { pointer: number; floats: number }>();
+  private cachedFloats = 0;
+
+  /** A cache entry of `floats` floats for `key` (evicting the least recently used, never one
+   *  in `pinned`), or null when it cannot fit. */
+  private cacheEntry(key: object, floats: number, pinned: Set<number>): number | null {
+    if (floats > CACHE_FLOATS) return null;
+    for (const [old, entry] of this.cache) {
+      if (this.cachedFloats + floats <= CACHE_FLOATS) break;
+      if (pinned.has(entry.pointer)) continue;
+      this.module._free(entry.pointer);
+      this.cachedFloats -= entry.floats;
+      this.cache.delete(old);
+    }
+    if (this.cachedFloats + floats > CACHE_FLOATS) return null;
+    const pointer = this.allocate(floats);
+    this.cache.set(key, { pointer, floats });
+    this.cachedFloats += floats;
+    pinned.add(pointer);
+    return pointer;
+  }
+
+  /**
+   * Put `inputs` into module memory (copying those not cached), call `body` with their
+   * pointers and then those of `outputs`, and copy the outputs back. `body` returns the C
+   * status: non-zero throws `failure`. Keyed outputs stay cached for later calls.
    */
   private call(
-    inputs: Float32Array[],
-    outputs: Float32Array[],
+    inputs: Operand[],
+    outputs: Operand[],
     body: (pointers: number[]) => number,
     failure: string,
   ): void {
-    const arrays = [...inputs, ...outputs];
-    const pointers = arrays.map((array, slot) => this.buffer(slot, array.length));
+    const pinned = new Set<number>();
+    const toCopy: [Float32Array, number][] = [];
+    const pointers = inputs.map((operand, slot) => {
+      const { data, key } = unpack(operand);
+      if (key) {
+        const hit = this.cache.get(key);
+        if (hit && hit.floats === data.length) {
+          this.cache.delete(key); // most recently used: to the end
+          this.cache.set(key, hit);
+          pinned.add(hit.pointer);
+          return hit.pointer;
+        }
+        if (hit) this.forget(key);
+        const pointer = this.cacheEntry(key, data.length, pinned);
+        if (pointer !== null) {
+          toCopy.push([data, pointer]);
+          return pointer;
+        }
+      }
+      const pointer = this.buffer(slot, data.length);
+      toCopy.push([data, pointer]);
+      return pointer;
+    });
+    outputs.forEach((operand, i) => {
+      const { data, key } = unpack(operand);
+      if (key) this.forget(key);
+      const cached = key ? this.cacheEntry(key, data.length, pinned) : null;
+      pointers.push(cached ?? this.buffer(inputs.length + i, data.length));
+    });
     // views after the allocations: growing the memory replaces its buffer
     const heap = new Float32Array(this.module.wasmMemory.buffer);
-    inputs.forEach((array, i) => heap.set(array, pointers[i] / 4));
+    for (const [data, pointer] of toCopy) heap.set(data, pointer / 4);
     if (body(pointers) !== 0) throw new Error(`nano-gemm: ${failure}`);
     const after = this.module.wasmMemory.buffer;
-    outputs.forEach((array, i) => {
-      const pointer = pointers[inputs.length + i];
-      array.set(new Float32Array(after, pointer, array.length));
+    outputs.forEach((operand, i) => {
+      const { data } = unpack(operand);
+      data.set(new Float32Array(after, pointers[inputs.length + i], data.length));
     });
+  }
+
+  /** Drop `key`'s cached copy, if any. */
+  private forget(key: object): void {
+    const entry = this.cache.get(key);
+    if (!entry) return;
+    this.module._free(entry.pointer);
+    this.cachedFloats -= entry.floats;
+    this.cache.delete(key);
   }
 
   /**
@@ -127,14 +208,15 @@ export class WasmGemm {
    * (bBroadcast ? 1 : batch) of k × n (n × k when transposeB); the batch × m × n product is
    * written into `out`.
    */
-  multiply(a: Float32Array, b: Float32Array, out: Float32Array, shape: GemmShape): void {
+  multiply(a: Operand, b: Operand, out: Operand, shape: GemmShape): void {
     const { batch, m, k, n } = shape;
     const aFloats = (shape.aBroadcast ? 1 : batch) * m * k;
     const bFloats = (shape.bBroadcast ? 1 : batch) * k * n;
     const cFloats = batch * m * n;
-    if (a.length !== aFloats || b.length !== bFloats || out.length !== cFloats) {
+    const [al, bl, cl] = [a, b, out].map((o) => unpack(o).data.length);
+    if (al !== aFloats || bl !== bFloats || cl !== cFloats) {
       throw new Error(
-        `nano-gemm: operand sizes ${a.length}, ${b.length}, ${out.length} do not match ` +
+        `nano-gemm: operand sizes ${al}, ${bl}, ${cl} do not match ` +
           `${batch} × (${m} × ${k}) · (${k} × ${n})`,
       );
     }
@@ -164,11 +246,11 @@ export class WasmGemm {
    * q and out items × rows × hd, k and v items × T × hd, probs items × rows × T.
    */
   attentionForward(
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    out: Float32Array,
-    probs: Float32Array,
+    q: Operand,
+    k: Operand,
+    v: Operand,
+    out: Operand,
+    probs: Operand,
     s: AttentionShape,
   ): void {
     this.checkAttention(s, [q, out], [k, v], [probs]);
@@ -194,14 +276,14 @@ export class WasmGemm {
 
   /** Attention backward: dq, dk, dv from dout and the forward pass's q, k, v and probs. */
   attentionBackward(
-    dout: Float32Array,
-    q: Float32Array,
-    k: Float32Array,
-    v: Float32Array,
-    probs: Float32Array,
-    dq: Float32Array,
-    dk: Float32Array,
-    dv: Float32Array,
+    dout: Operand,
+    q: Operand,
+    k: Operand,
+    v: Operand,
+    probs: Operand,
+    dq: Operand,
+    dk: Operand,
+    dv: Operand,
     s: AttentionShape,
   ): void {
     this.checkAttention(s, [dout, q, dq], [k, v, dk, dv], [probs]);
@@ -230,12 +312,12 @@ export class WasmGemm {
 
   private checkAttention(
     s: AttentionShape,
-    queryShaped: Float32Array[],
-    keyShaped: Float32Array[],
-    probShaped: Float32Array[],
+    queryShaped: Operand[],
+    keyShaped: Operand[],
+    probShaped: Operand[],
   ): void {
     const { items, rows, T, hd } = s;
-    const sizes: [Float32Array[], number][] = [
+    const sizes: [Operand[], number][] = [
       [queryShaped, items * rows * hd],
       [keyShaped, items * T * hd],
       [probShaped, items * rows * T],
@@ -244,10 +326,11 @@ export class WasmGemm {
       throw new Error(`nano-gemm: attention rows (${rows}) must be a multiple of T (${T})`);
     }
     for (const [arrays, size] of sizes) {
-      for (const array of arrays) {
-        if (array.length !== size) {
+      for (const operand of arrays) {
+        const { length } = unpack(operand).data;
+        if (length !== size) {
           throw new Error(
-            `nano-gemm: an attention operand has ${array.length} floats, not ${size} ` +
+            `nano-gemm: an attention operand has ${length} floats, not ${size} ` +
               `(items ${items}, rows ${rows}, T ${T}, hd ${hd})`,
           );
         }
@@ -260,19 +343,15 @@ export class WasmGemm {
    * repeated for its pair; `inverse` rotates back (the gradient). See attention.c.
    */
   rope(
-    x: Float32Array,
-    cos: Float32Array,
-    sin: Float32Array,
-    out: Float32Array,
+    x: Operand,
+    cos: Operand,
+    sin: Operand,
+    out: Operand,
     s: { batch: number; T: number; heads: number; hd: number; inverse: boolean },
   ): void {
     const size = s.batch * s.T * s.heads * s.hd;
-    if (
-      x.length !== size ||
-      out.length !== size ||
-      cos.length !== s.T * s.hd ||
-      sin.length !== cos.length
-    ) {
+    const [xl, cl, sl, ol] = [x, cos, sin, out].map((o) => unpack(o).data.length);
+    if (xl !== size || ol !== size || cl !== s.T * s.hd || sl !== cl) {
       throw new Error(
         `nano-gemm: RoPE operands do not match (${s.batch}, ${s.T}, ${s.heads}, ${s.hd})`,
       );
@@ -291,12 +370,7 @@ export class WasmGemm {
    * ...scalars) with the arrays copied in and the outputs copied back. The caller sizes the
    * arrays as the kernel's comment says; a non-zero status throws.
    */
-  kernel(
-    fn: FusedKernel,
-    inputs: Float32Array[],
-    outputs: Float32Array[],
-    scalars: number[],
-  ): void {
+  kernel(fn: FusedKernel, inputs: Operand[], outputs: Operand[], scalars: number[]): void {
     const call = this.module[fn] as (...args: number[]) => number;
     this.call(inputs, outputs, (pointers) => call(...pointers, ...scalars), `${fn} failed`);
   }

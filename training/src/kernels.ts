@@ -20,7 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 // importing the package registers its kernels, which registerWasmKernels wraps
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { WasmGemm } from "./kernels/gemm.ts";
+import { tensorOperand, type WasmGemm } from "./kernels/gemm.ts";
 import { registerFusedKernels, useFusedGemm } from "./kernels/fused.ts";
 
 const WASM = "wasm";
@@ -103,11 +103,7 @@ function gemmBatchMatMul(
   const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
   const out = backend.makeOutput([...outer, m, n], "float32");
   // views after the allocation: growing the backend's memory detaches older views
-  // keyed by dataId: the module reuses a copy it already holds (kernels/gemm.ts)
-  const operand = (t: tf.TensorInfo) => ({
-    data: backend.typedArrayFromHeap(t) as Float32Array,
-    key: t.dataId,
-  });
+  const operand = (t: tf.TensorInfo) => tensorOperand(backend, t);
   product.multiply(operand(a), operand(b), operand(out), {
     batch,
     aBroadcast: batchA === 1,
@@ -296,10 +292,7 @@ function expConfig(): tf.KernelConfig {
     if (!gemm || x.dtype !== "float32") return original.kernelFunc(args);
     const backend = args.backend as BackendWasm;
     const out = backend.makeOutput(x.shape, "float32");
-    gemm.exp(
-      backend.typedArrayFromHeap(x) as Float32Array,
-      backend.typedArrayFromHeap(out) as Float32Array,
-    );
+    gemm.exp(tensorOperand(backend, x), tensorOperand(backend, out));
     return out;
   };
   return { ...original, kernelFunc: kernelFunc as tf.KernelFunc };

@@ -6,7 +6,7 @@
 // composite forms elsewhere; model.test.ts checks the two agree (wasm against cpu).
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { Operand, WasmGemm } from "./gemm.ts";
+import { tensorOperand, type Operand, type WasmGemm } from "./gemm.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -34,16 +34,9 @@ export function fusedAvailable(op: keyof typeof FUSED_OPS): boolean {
   return FUSED_OPS[op] && gemm !== null && tf.getBackend() === WASM;
 }
 
-/**
- * A kernel's tensors as operands for nano-gemm: a view of the wasm heap (take it after every
- * makeOutput: growing the heap detaches views) keyed by the tensor's dataId, so the module can
- * reuse a copy it already holds.
- */
+/** A kernel's tensors as operands for nano-gemm (see tensorOperand). */
 function heapOf(backend: BackendWasm) {
-  return (t: Info): Operand => ({
-    data: backend.typedArrayFromHeap(t) as Float32Array,
-    key: t.dataId,
-  });
+  return (t: Info): Operand => tensorOperand(backend, t);
 }
 
 /** Element count of a tensor. */

@@ -7,12 +7,23 @@
 // for 3× XNNPACK's speed on one thread and a second thread tfjs cannot give in Node.
 import createNanoGemm from "../../gemm/nano-gemm.mjs";
 import type { NanoGemmModule } from "../../gemm/nano-gemm.mjs";
+import type { TensorInfo } from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 /**
  * An array for the module: plain (copied in every call), or with the key of the tensor it holds
  * (its tfjs dataId), which lets the module keep and reuse its copy.
  */
 export type Operand = Float32Array | { data: Float32Array; key: object };
+
+/**
+ * A float32 tensor of the tfjs wasm backend as an operand: a view of the backend's heap (take it
+ * after every makeOutput: growing the heap detaches views) keyed by the tensor's dataId, so the
+ * module can reuse a copy it already holds.
+ */
+export function tensorOperand(backend: BackendWasm, t: TensorInfo): Operand {
+  return { data: backend.typedArrayFromHeap(t) as Float32Array, key: t.dataId };
+}
 
 function unpack(operand: Operand): { data: Float32Array; key?: object } {
   return operand instanceof Float32Array ? { data: operand } : operand;
@@ -376,9 +387,10 @@ export class WasmGemm {
   }
 
   /** y = exp(x), elementwise (exactly 0 below −87.3; see attention.c). */
-  exp(x: Float32Array, y: Float32Array): void {
-    if (x.length !== y.length) throw new Error("nano-gemm: exp needs arrays of one length");
-    this.call([x], [y], ([px, py]) => this.module._nano_exp(px, py, x.length), "exp failed");
+  exp(x: Operand, y: Operand): void {
+    const n = unpack(x).data.length;
+    if (n !== unpack(y).data.length) throw new Error("nano-gemm: exp needs arrays of one length");
+    this.call([x], [y], ([px, py]) => this.module._nano_exp(px, py, n), "exp failed");
   }
 
   /** Stop the pool's threads; the object is unusable afterwards. */

@@ -20,7 +20,8 @@ import * as tf from "@tensorflow/tfjs";
 // importing the package registers its kernels, which registerWasmKernels wraps
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { tensorOperand, type WasmGemm } from "./kernels/gemm.ts";
+import type { WasmGemm } from "./kernels/gemm.ts";
+import { tensorOperand } from "./kernels/operand.ts";
 import { registerFusedKernels, useFusedGemm } from "./kernels/fused.ts";
 
 const WASM = "wasm";

@@ -6,7 +6,8 @@
 // composite forms elsewhere; model.test.ts checks the two agree (wasm against cpu).
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { tensorOperand, type Operand, type WasmGemm } from "./gemm.ts";
+import type { WasmGemm } from "./gemm.ts";
+import { tensorOperand, type Operand } from "./operand.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];

@@ -7,27 +7,7 @@
 // for 3× XNNPACK's speed on one thread and a second thread tfjs cannot give in Node.
 import createNanoGemm from "../../gemm/nano-gemm.mjs";
 import type { NanoGemmModule } from "../../gemm/nano-gemm.mjs";
-import type { TensorInfo } from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-
-/**
- * An array for the module: plain (copied in every call), or with the key of the tensor it holds
- * (its tfjs dataId), which lets the module keep and reuse its copy.
- */
-export type Operand = Float32Array | { data: Float32Array; key: object };
-
-/**
- * A float32 tensor of the tfjs wasm backend as an operand: a view of the backend's heap (take it
- * after every makeOutput: growing the heap detaches views) keyed by the tensor's dataId, so the
- * module can reuse a copy it already holds.
- */
-export function tensorOperand(backend: BackendWasm, t: TensorInfo): Operand {
-  return { data: backend.typedArrayFromHeap(t) as Float32Array, key: t.dataId };
-}
-
-function unpack(operand: Operand): { data: Float32Array; key?: object } {
-  return operand instanceof Float32Array ? { data: operand } : operand;
-}
+import { unpack, type Operand } from "./operand.ts";
 
 /** The most floats the module keeps cached copies of (256 MB). */
 const CACHE_FLOATS = 64 << 20;

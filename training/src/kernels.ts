@@ -22,7 +22,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { WasmGemm } from "./kernels/gemm.ts";
 import { tensorOperand } from "./kernels/operand.ts";
-import { registerFusedKernels, useFusedGemm } from "./kernels/fused.ts";
+import { currentGemm, registerFusedKernels, useFusedGemm } from "./kernels/fused.ts";
 
 const WASM = "wasm";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -66,12 +66,9 @@ function sliceMatrix(x: tf.TensorInfo, index: number, backend: BackendWasm): tf.
   return out;
 }
 
-/** The product BatchMatMul uses when set (useWasmGemm); null: the backend's own, patched. */
-let gemm: WasmGemm | null = null;
-
-/** Route float32 products through `product` (null: back to the backend's own). */
+/** Route float32 products, exp and the fused ops through `product` (null: back to the
+ *  backend's own kernels and the composite forms). */
 export function useWasmGemm(product: WasmGemm | null): void {
-  gemm = product;
   useFusedGemm(product);
 }
 
@@ -138,6 +135,7 @@ function fastBatchMatMulConfig(): tf.KernelConfig {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     const backend = args.backend as BackendWasm;
+    const gemm = currentGemm();
     if (gemm) {
       const out = gemmBatchMatMul(gemm, a, b, !!transposeA, !!transposeB, backend);
       if (out) return out;
@@ -290,6 +288,7 @@ function expConfig(): tf.KernelConfig {
   const original = tf.getKernel(tf.Exp, WASM)!;
   const kernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
+    const gemm = currentGemm();
     if (!gemm || x.dtype !== "float32") return original.kernelFunc(args);
     const backend = args.backend as BackendWasm;
     const out = backend.makeOutput(x.shape, "float32");

@@ -409,6 +409,15 @@ describe("wasm kernels agree with the cpu backend", () => {
     a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-6));
   });
 
+  it("fused cross-entropy names a target outside the vocabulary", async () => {
+    const { fusedCrossEntropy } = await import("../src/kernels/fused.ts");
+    await initBackend("wasm");
+    const logits = t([3, 5]) as tf.Tensor2D;
+    expect(() => fusedCrossEntropy(logits, tf.tensor1d([0, 5, 1], "int32"))).toThrow(
+      /cross-entropy: target 5 of row 1 is not in \[0, 5\)/,
+    );
+  });
+
   it("Identity and same-dtype Cast share data; other casts convert", async () => {
     const x = t([4, 4]);
     await bothBackends(() => tf.clone(x));

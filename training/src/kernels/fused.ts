@@ -15,9 +15,15 @@ type Info = tf.TensorInfo;
 
 let gemm: WasmGemm | null = null;
 
-/** Use `module` for the fused kernels (null: none, the composite forms run). */
+/** Use `module` for the fused kernels, and for kernels.ts's products and exp (null: none, the
+ *  composite forms and the backend's own kernels run). The one place the module is kept. */
 export function useFusedGemm(module: WasmGemm | null): void {
   gemm = module;
+}
+
+/** The module set by useFusedGemm, or null. */
+export function currentGemm(): WasmGemm | null {
+  return gemm;
 }
 
 /** The fused ops by name; each can be turned off (its composite form then runs everywhere),
@@ -228,9 +234,15 @@ export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
   return op(logits) as tf.Tensor1D;
 }
 
-/** The targets as floats, for the C kernel (ids are exact in float32 below 2^24). */
-function targetsAsFloats(backend: BackendWasm, targets: Info): Float32Array {
-  return Float32Array.from(backend.typedArrayFromHeap(targets) as Int32Array);
+/** The targets as floats, for the C kernel (ids are exact in float32 below 2^24), checked to be
+ *  classes of the `width` logits so that a bad id is named here rather than failing in C. */
+function targetsAsFloats(backend: BackendWasm, targets: Info, width: number): Float32Array {
+  const ids = backend.typedArrayFromHeap(targets) as Int32Array;
+  const row = ids.findIndex((id) => !(id >= 0 && id < width));
+  if (row >= 0) {
+    throw new RangeError(`cross-entropy: target ${ids[row]} of row ${row} is not in [0, ${width})`);
+  }
+  return Float32Array.from(ids);
 }
 
 function crossEntropyKernel({ inputs, backend }: KernelArgs): Info {
@@ -241,7 +253,7 @@ function crossEntropyKernel({ inputs, backend }: KernelArgs): Info {
   const heap = heapOf(wasm);
   gemm!.kernel(
     "_nano_cross_entropy_forward",
-    [heap(logits), targetsAsFloats(wasm, targets)],
+    [heap(logits), targetsAsFloats(wasm, targets, width)],
     [heap(nll), new Float32Array(width)],
     [rows, width],
   );
@@ -256,7 +268,7 @@ function crossEntropyGradKernel({ inputs, backend }: KernelArgs): Info {
   const heap = heapOf(wasm);
   gemm!.kernel(
     "_nano_cross_entropy_backward",
-    [heap(dy), heap(logits), targetsAsFloats(wasm, targets)],
+    [heap(dy), heap(logits), targetsAsFloats(wasm, targets, width)],
     [heap(dLogits), new Float32Array(width)],
     [rows, width],
   );

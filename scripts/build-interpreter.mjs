@@ -45,6 +45,32 @@ const lexerOnly = {
   },
 };
 
+/**
+ * chevrotain's lexer maps each char code to a bucket through a 65536-element array it fills at
+ * start (`i > 255 ? 255 + ~~(i / 255) : i`): half a megabyte of heap that every start would
+ * deserialize, for a value cheaper to compute than to load. The bundle computes it instead; the
+ * lexer's results are the same.
+ */
+const computedCharBuckets = {
+  name: "computed-char-buckets",
+  setup(build) {
+    build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      const source = await readFile(args.path, "utf8");
+      const lookup = ": charCodeToOptimizedIdxMap[charCode];";
+      const fill = "charCodeToOptimizedIdxMap = new Array(65536);";
+      if (!source.includes(lookup) || !source.includes(fill))
+        throw new Error(`computed-char-buckets: ${args.path} is not the chevrotain lexer it knows`);
+      return {
+        contents: source
+          .replace(lookup, ": 255 + ~~(charCode / 255);")
+          .replace(/if \(isEmpty\(charCodeToOptimizedIdxMap\)\) \{/, "if (false) {"),
+        loader: "js",
+      };
+    });
+  },
+};
+
 export async function buildSchemeSnapshot() {
   const { build } = await import("esbuild");
   mkdirSync(outDir, { recursive: true });
@@ -59,7 +85,7 @@ export async function buildSchemeSnapshot() {
     // Minified (names kept, for stack traces): less source to keep in the snapshot.
     minify: true,
     keepNames: true,
-    plugins: [lexerOnly],
+    plugins: [lexerOnly, computedCharBuckets],
     // Only `--engine scheme` runs from the snapshot: the other engines stay out of it.
     external: ["./run-wasm.ts", "./native.ts"],
     define: {

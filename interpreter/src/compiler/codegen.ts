@@ -42,6 +42,7 @@ import {
   Closure,
   CodeInfo,
   type CodeFn,
+  type DirectFn,
   type Site,
   type VarSlot,
 } from "../vm/machine.ts";
@@ -82,6 +83,48 @@ function fail(message: string): never {
   throw new SchemeError(new ErrorObject(message, []));
 }
 
+// ───────────── direct versions ─────────────
+//
+// A pure first-order procedure — its body only computes with its arguments, calls primitives
+// without effects and calls global procedures — also gets a direct version: a plain JS function
+// of its arguments that calls the direct versions of the procedures it calls, on the JS stack.
+// fib or tak run as JS recursion then, several times faster than frames on the explicit stack.
+//
+// A direct run is speculative: it gives up (throws) when its callee has no direct version, when
+// it runs DIRECT_DEPTH deep, when the time slice ends, or on any error; the caller then runs the
+// call again the ordinary way, from the start. Because the procedure has no effects, running it
+// again is the same as running it once: same value, same error (now with its Scheme stack trace),
+// same output. Proper tail calls, deep recursion, continuations and stepping therefore never
+// see a direct run; a procedure whose direct runs keep giving up loses its direct version.
+
+/** Thrown by a direct run that gives up (see above). */
+const DIRECT_BAIL = { bail: "direct" };
+/** Thrown by a direct run when the time slice has ended (not the procedure's fault). */
+const TICKS_BAIL = { bail: "ticks" };
+/** Direct calls nest this deep on the JS stack at most. */
+const DIRECT_DEPTH = 1000;
+/** A procedure whose direct runs gave up this often runs the ordinary way from then on. */
+const DIRECT_FAILS_MAX = 4;
+/** Procedures with more parameters than this get no direct version. */
+const MAX_DIRECT_ARGS = 8;
+/** Primitives a pure procedure may call: no effects (allocating a pair or a number is none). */
+const PURE_PRIMITIVES = new Set(
+  (
+    "+ - * / = < <= > >= car cdr vector-ref vector-length f64vector-ref f32vector-ref exp " +
+    "float32 max min modulo remainder quotient zero? string-ref string-length char->integer " +
+    "integer->char char=? cons pair? null? not eq? eqv? equal? memq memv member " +
+    "abs sqrt exact-integer-sqrt expt log sin cos tan asin acos atan floor ceiling round " +
+    "truncate exact inexact exact->inexact inexact->exact number? integer? rational? real? " +
+    "complex? exact? inexact? exact-integer? nan? finite? infinite? positive? negative? odd? " +
+    "even? square gcd lcm numerator denominator floor-quotient floor-remainder " +
+    "truncate-quotient truncate-remainder caar cadr cdar cddr list length list-ref list-tail " +
+    "boolean? char? string? symbol? vector? procedure? list? char<? char>? char<=? char>=? " +
+    "string=? string<? string>? f32vector-length f64vector-length bytevector-u8-ref " +
+    "bytevector-length char-upcase char-downcase char-alphabetic? char-numeric? " +
+    "char-whitespace? digit-value boolean=?"
+  ).split(" "),
+);
+
 /** Runtime helpers the generated code refers to by name. */
 const HELPERS = {
   ...inline,
@@ -115,6 +158,21 @@ const HELPERS = {
     if (v === UNASSIGNED_VALUE) fail(`${name}: used before its definition`);
     return v;
   },
+  DIRECT_BAIL,
+  TICKS_BAIL,
+  /** The direct version of the procedure in `cell`, called with argc arguments, or a bail. */
+  DC(cell: GlobalCell, argc: number): DirectFn {
+    const f = cell.value;
+    if (f instanceof Closure) {
+      const direct = f.info.direct;
+      if (direct !== null && f.info.params === argc) return direct;
+    }
+    throw DIRECT_BAIL;
+  },
+  /** A direct run of f gave up (e): a procedure that keeps giving up loses its direct version. */
+  DFAIL(f: Closure, e: unknown): void {
+    if (e !== TICKS_BAIL && ++f.info.directFails >= DIRECT_FAILS_MAX) f.info.direct = null;
+  },
 };
 delete (HELPERS as Record<string, unknown>).INLINE_RULES;
 
@@ -122,12 +180,16 @@ delete (HELPERS as Record<string, unknown>).INLINE_RULES;
 export function compileUnit(top: Lambda, opts: CompileOptions = {}): CompiledUnit {
   const unit = new UnitGen(top, opts);
   const topName = unit.lambda(top, new Set(), null, null).name;
+  // (before the constants are listed: attaching a direct version may add its info to them)
+  const attach = unit.directs.map(([info, name]) => `K${unit.constant(info)}.direct = ${name};`);
   const src =
     `"use strict";\n` +
     `const {${Object.keys(HELPERS).join(", ")}} = H;\n` +
     unit.consts.map((_, i) => `const K${i} = K[${i}];`).join("\n") +
     "\n" +
     unit.functions.join("\n") +
+    "\n" +
+    attach.join("\n") +
     `\nreturn ${topName};`;
   const code = new Function("H", "K", src)(HELPERS, unit.consts) as CodeFn;
   return { code, info: unit.infos[0], infos: unit.infos };
@@ -138,6 +200,8 @@ class UnitGen {
   private readonly constIndex = new Map<unknown, number>();
   readonly functions: string[] = [];
   readonly infos: CodeInfo[] = [];
+  /** The procedures that have a direct version, and its JS name. */
+  readonly directs: [CodeInfo, string][] = [];
   readonly analysis: Analysis;
   private simpleMemo = new Map<Core, boolean>();
 
@@ -206,6 +270,50 @@ class UnitGen {
       case "let":
       case "letrec":
         return n.inits.every((i) => this.simple(i)) && this.simple(n.body);
+    }
+  }
+
+  /** True when l gets a direct version (see FnGen.generateDirect). */
+  directable(l: Lambda): boolean {
+    const { free, boxed } = this.analysis;
+    if (this.opts.debug || this.opts.library || l.rest || (free.get(l) ?? []).length > 0)
+      return false;
+    if (l.params.length > MAX_DIRECT_ARGS || l.params.some((v) => boxed.has(v))) return false;
+    return this.pure(l.body);
+  }
+
+  /** n has no effect but its value (or an error): running it twice is running it once. */
+  private pure(n: Core): boolean {
+    switch (n.kind) {
+      case "const":
+      case "gref":
+        return true;
+      case "lref":
+        return !this.analysis.boxed.has(n.v);
+      case "if":
+        return this.pure(n.test) && this.pure(n.then) && this.pure(n.else);
+      case "seq":
+        return n.body.every((b) => this.pure(b));
+      case "let":
+        return (
+          n.vars.every((v) => !this.analysis.boxed.has(v)) &&
+          n.inits.every((i) => this.pure(i)) &&
+          this.pure(n.body)
+        );
+      case "call": {
+        if (!n.args.every((a) => this.pure(a))) return false;
+        const rule = inlineRule(n);
+        if (rule) return PURE_PRIMITIVES.has(rule.prim.name ?? "");
+        // A global procedure: whether it has a direct version is checked at each call. An
+        // imported one (a library's binding never changes) must have one already.
+        if (n.fn.kind !== "gref") return false;
+        const cell = n.fn.cell;
+        return (
+          !cell.immutable || (cell.value instanceof Closure && cell.value.info.direct !== null)
+        );
+      }
+      default:
+        return false;
     }
   }
 }
@@ -332,6 +440,9 @@ class FnGen {
   private locals: Map<Var, string> | null = null;
   private readonly isTop: boolean;
   private declared: string[] = [];
+  /** Generating the direct version: JS locals only, no stack, no sites (see generateDirect). */
+  private directMode = false;
+  private directName = "";
 
   constructor(
     private unit: UnitGen,
@@ -390,7 +501,12 @@ class FnGen {
   private label(): number {
     return this.nextLabel++;
   }
+  /** e, recording first where it is (in case it throws). */
+  private at(loc: Loc | undefined, e: string): string {
+    return this.directMode ? `(${e})` : `(L = ${this.site(loc)}, ${e})`;
+  }
   private site(loc: Loc | undefined, step = false): number {
+    if (this.directMode) return -1; // a direct run that fails runs again, with its sites
     this.sites.push({ loc: loc ?? null, scope: [...this.scope], step });
     return this.sites.length - 1;
   }
@@ -450,7 +566,75 @@ class FnGen {
         this.out.join("\n").replaceAll("x.nest >= NEST_LIMIT", `x.nest >= ${nestLimit}`) +
         `\ndefault: throw new Error("bad pc " + pc);\n} } catch (e) { if (x.nest === n0) { x.fp = fp; x.site = L; } throw e; }\n};`,
     );
+    if (this.unit.directable(l)) this.generateDirect(name);
     return name;
+  }
+
+  /**
+   * The direct version (see DIRECT_BAIL): `name_direct(x, d, p1, …, pn)`, d = how deep direct
+   * calls are nested. Tail calls to itself are a loop; other calls are JS calls.
+   */
+  private generateDirect(name: string): void {
+    const params = this.l.params.map((_, i) => `p${i + 1}`);
+    this.directName = `${name}_direct`;
+    this.directMode = true;
+    this.out = [];
+    this.declared = [];
+    this.locals = new Map(this.l.params.map((v, i) => [v, params[i]]));
+    this.line(`if (d > ${DIRECT_DEPTH}) throw DIRECT_BAIL;`);
+    this.line(`for (;;) {`);
+    this.line(`if (--x.ticks < 0) throw TICKS_BAIL;`);
+    this.directTail(this.l.body);
+    this.line(`}`);
+    const direct = this.directName;
+    const locals = ["f", "q", ...this.declared].join(", ");
+    this.unit.functions.push(
+      `const ${direct} = function ${direct}(${["x", "d", ...params].join(", ")}) {\n` +
+        `let ${locals};\n${this.out.join("\n")}\n};`,
+    );
+    this.unit.directs.push([this.info, direct]);
+  }
+
+  /** Statements that return the value of n, in tail position of a direct version. */
+  private directTail(n: Core): void {
+    switch (n.kind) {
+      case "if":
+        this.line(`if (${this.value(n.test)} !== false) {`);
+        this.directTail(n.then);
+        this.line(`} else {`);
+        this.directTail(n.else);
+        this.line(`}`);
+        return;
+      case "seq":
+        n.body.forEach((b, i) =>
+          i === n.body.length - 1 ? this.directTail(b) : this.line(`${this.value(b)};`),
+        );
+        return;
+      case "let": {
+        const inits = n.inits.map((init) => this.value(init));
+        n.vars.forEach((v, i) => this.line(`${this.bindVar(v, 0)} = ${inits[i]};`));
+        this.directTail(n.body);
+        this.unbind(n.vars);
+        return;
+      }
+      case "call":
+        if (!inlineRule(n) && this.isSelfCall(n) && n.fn.kind === "gref") {
+          // Still this procedure in its global (it may have been redefined): loop.
+          const args = n.args.map((a) => this.value(a));
+          const decls = args.map((a, i) => `a${i} = ${a}`);
+          const moves = args.map((_, i) => `p${i + 1} = a${i};`).join(" ");
+          const cell = this.k(n.fn.cell);
+          this.line(
+            `{ ${decls.length ? `const ${decls.join(", ")}; ` : ""}` +
+              `if ((f = ${cell}.value) instanceof Closure && f.info === ${this.k(this.info)}) { ${moves} continue; } ` +
+              `return DC(${cell}, ${args.length})(${["x", "d + 1", ...args.map((_, i) => `a${i}`)].join(", ")}); }`,
+          );
+          return;
+        }
+        return this.line(`return ${this.value(n)};`);
+      default:
+        return this.line(`return ${this.value(n)};`);
+    }
   }
 
   // ───────────── loop mode ─────────────
@@ -595,7 +779,7 @@ class FnGen {
     if (cell.immutable && cell.value !== UNBOUND) return this.k(cell.value);
     const k = this.k(cell);
     // Only the failing path records where it is (so "unbound variable" names the reference).
-    const fail = loc ? `(L = ${this.site(loc)}, G(${k}))` : `G(${k})`;
+    const fail = loc && !this.directMode ? `(L = ${this.site(loc)}, G(${k}))` : `G(${k})`;
     return `((q = ${k}.value) !== UB ? q : ${fail})`;
   }
 
@@ -631,6 +815,16 @@ class FnGen {
       case "case-lambda":
         return this.caseClosure(n);
       case "call":
+        if (this.directMode && !inlineRule(n)) {
+          const cell = this.k((n.fn as Core & { kind: "gref" }).cell);
+          const args = n.args.map((a) => this.value(a));
+          const call = `(${["x", "d + 1", ...args].join(", ")})`;
+          // A call to itself names its own function when the global still holds it: a call V8
+          // can see the target of (and inline).
+          if (this.isSelfCall(n))
+            return `((f = ${cell}.value) instanceof Closure && f.info === ${this.k(this.info)} ? ${this.directName} : DC(${cell}, ${args.length}))${call}`;
+          return `DC(${cell}, ${args.length})${call}`;
+        }
         return this.inlineCall(
           n,
           n.args.map((a) => this.value(a)),
@@ -711,8 +905,7 @@ class FnGen {
       for (let i = tests.length - 1; i >= 0; i--) e = `${tests[i]} : ${e}`;
       return `(${t} = ${args[0]}, ${e})`;
     }
-    if (rule.direct)
-      return `(L = ${this.site(n.loc)}, ${this.k(rule.prim)}.fn(${args.join(", ")}))`;
+    if (rule.direct) return this.at(n.loc, `${this.k(rule.prim)}.fn(${args.join(", ")})`);
     if (rule.template) return rule.template.replace(/\$(\d)/g, (_, i: string) => args[+i]);
     const p = this.k(rule.prim);
     if (!rule.fold && rule.helper && OPEN_CODED.has(rule.helper))
@@ -722,7 +915,7 @@ class FnGen {
       e = args[0];
       for (let i = 1; i < args.length; i++) e = `${rule.helper}(${e}, ${args[i]}, ${p})`;
     } else e = `${rule.helper}(${args.join(", ")}, ${p})`;
-    return `(L = ${this.site(n.loc)}, ${e})`;
+    return this.at(n.loc, e);
   }
 
   /**
@@ -739,7 +932,7 @@ class FnGen {
       pre.push(`${t} = ${e}`);
       return t;
     });
-    pre.push(`L = ${site}`);
+    if (!this.directMode) pre.push(`L = ${site}`);
     const isNum = (e: string) => /^-?\d/.test(e);
     const isInt32 = (e: string) => /^-?\d+$/.test(e) && Math.abs(+e) < 2 ** 30;
     const numbers = [a, b]
@@ -794,7 +987,7 @@ class FnGen {
         e = `${both} ? ${a} ${op} ${b} : ${p}.fn(${a}, ${b})`;
       }
     }
-    return `(${pre.join(", ")}, ${e})`;
+    return pre.length ? `(${pre.join(", ")}, ${e})` : `(${e})`;
   }
 
   // ───────────── statements ─────────────
@@ -980,6 +1173,15 @@ class FnGen {
       if (a !== `S[fp + ${base + 3 + i}]`) this.line(`S[${at} + ${3 + i}] = ${a};`);
     });
     this.line(`S[${at}] = ${resume}; S[${at} + 1] = fp;`);
+    // A procedure with a direct version runs it first (see DIRECT_BAIL); if that gives up, the
+    // call runs the ordinary way.
+    if (argc <= MAX_DIRECT_ARGS && !this.unit.opts.library) {
+      const args = ["x", "0", ...argExprs.map((_, i) => `S[${at} + ${3 + i}]`)].join(", ");
+      this.line(
+        `if (f instanceof Closure && (q = f.info.direct) !== null && f.info.params === ${argc}) ` +
+          `try { x.val = q(${args}); pc = ${resume}; continue; } catch (e) { DFAIL(f, e); }`,
+      );
+    }
     // A closure is entered by calling its code right here (on the JS stack, up to NEST_LIMIT
     // deep): when it returns to this frame, we go on at once; when it leaves for anywhere else
     // (a call of its own out of depth, a tail call, a yield, a pause, a continuation), the

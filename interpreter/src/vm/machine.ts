@@ -21,6 +21,8 @@ const Pair = values.Pair;
 const MultipleValues = values.MultipleValues;
 
 export type CodeFn = (x: Execution, pc: number) => void;
+/** The direct version of a pure procedure (compiler/codegen.ts): its value, or a throw. */
+export type DirectFn = (x: Execution, depth: number, ...args: unknown[]) => unknown;
 
 /** Where a variable lives in a frame: a stack slot (fp + index) or the closure's `free[index]`. */
 export interface VarSlot {
@@ -46,6 +48,10 @@ export class CodeInfo {
   /** Required parameter count and whether there is a rest parameter (case-lambda dispatch). */
   params = 0;
   hasRest = false;
+  /** The direct version, when the procedure is pure (see codegen's DIRECT_BAIL). */
+  direct: DirectFn | null = null;
+  /** How often a direct run gave up. */
+  directFails = 0;
   constructor(
     public name: string,
     public frameSize: number,

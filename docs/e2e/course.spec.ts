@@ -296,3 +296,24 @@ test("every figure kind draws; Stop restarts the worker; errors show in the cell
   await expect(cell.locator(".cell-output")).toHaveText("3.14\n=> 3");
   expect(errors).toEqual([]);
 });
+
+test("the train-sort widget trains in the page on tfjs's wasm backend with nano-gemm", async ({
+  page,
+}, testInfo) => {
+  testInfo.setTimeout(240_000);
+  const errors = watchErrors(page);
+  const chapter = english.find((c) => c.slug.includes("training"))!;
+  await page.goto(`${server.courseUrl}en/${chapter.slug}.html`);
+  const widget = page.locator('[data-widget="train-sort"]');
+  await expect(widget).toHaveAttribute("data-ready", "true", { timeout: 120_000 });
+  // Our products, attention and fused kernels, not tfjs's own: the module loaded in the page.
+  await expect(widget).toHaveAttribute("data-backend", "wasm+nano-gemm");
+  await widget.locator("button", { hasText: "Start" }).click();
+  await expect
+    .poll(async () => Number(await widget.getAttribute("data-step")), { timeout: 180_000 })
+    .toBeGreaterThanOrEqual(100);
+  await widget.locator("button", { hasText: "Stop" }).click();
+  // ln 17 ≈ 2.83 is a model that knows nothing; 100 steps learn the digits' distribution.
+  expect(Number(await widget.getAttribute("data-loss"))).toBeLessThan(2.3);
+  expect(errors).toEqual([]);
+});

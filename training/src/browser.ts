@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { ModelConfig, TrainSettings } from "./config.ts";
-import { registerWasmKernels } from "./kernels.ts";
+import { registerWasmKernels, useWasmGemm } from "./kernels.ts";
 import { createModel, parameterCount, type NanoTfModel } from "./model.ts";
 import { accumulateGradients, AdamW, clipGradients, globalNorm, learningRate } from "./optim.ts";
 import { mixSeeds, Rng } from "./rng.ts";
@@ -23,13 +23,36 @@ export type WasmBinaryUrls = Partial<
 >;
 
 /**
- * Start a tfjs backend in the browser: "wasm" (with our kernel fixes, kernels.ts; one thread,
- * since a toy model gains nothing from XNNPACK's threads) when its binaries are given and it
+ * Start a tfjs backend in the browser: "wasm" (with our kernels, kernels.ts, and, where the page
+ * is cross-origin isolated, our nano-gemm module for the products, attention and the fused
+ * kernels, on the page's own thread: "wasm+nano-gemm"), when its binaries are given and it
  * starts, else the pure-JavaScript "cpu" one. WebGL is never chosen: for a model this small the
  * cost of each of its hundreds of tiny kernel launches dwarfs the arithmetic, and in a headless
  * browser it is often a software rasterizer. Returns the backend's name.
  */
 export async function startBrowserBackend(wasm?: WasmBinaryUrls): Promise<string> {
+  const name = await startTfBackend(wasm);
+  if (name !== "wasm") return name;
+  if (!browserGemm) {
+    try {
+      // One thread: the page's. Its pool would need the page to block while workers finish,
+      // and a model this small gains nothing from a second thread. (A separate chunk: pages
+      // that never train do not load the glue.)
+      const { WasmGemm } = await import("./kernels/gemm.ts");
+      browserGemm = await WasmGemm.create(1, 1);
+    } catch (e) {
+      console.warn(`nano-gemm did not load (${(e as Error).message}); using tfjs's kernels`);
+      return name;
+    }
+  }
+  useWasmGemm(browserGemm);
+  return "wasm+nano-gemm";
+}
+
+/** The page's nano-gemm module, once loaded. */
+let browserGemm: import("./kernels/gemm.ts").WasmGemm | null = null;
+
+async function startTfBackend(wasm?: WasmBinaryUrls): Promise<string> {
   tf.env().set("PROD", true);
   if (wasm && Object.keys(wasm).length > 0) {
     try {

@@ -24,7 +24,7 @@ describe("SortTrainer", () => {
   });
 
   it("starts at the loss of a model that knows nothing and learns to sort", () => {
-    expect(backend).toBe("wasm");
+    expect(backend).toBe("wasm+nano-gemm");
     const trainer = new SortTrainer(BROWSER_SORT_SETTINGS, 200);
     const tensorsBefore = tf.memory().numTensors;
     expect(trainer.parameters).toBe(19136);

@@ -1,6 +1,7 @@
 // gemm.ts — training/gemm's WebAssembly module (gemm.c: matrix products of packed SIMD128 tiles on
 // a thread pool; attention.c: the attention core forward and backward, and exp), loaded in Node
-// and used by kernels.ts for the wasm backend's BatchMatMul and Exp and the model's attention.
+// or a page and used by kernels.ts for the wasm backend's BatchMatMul and Exp and the model's
+// attention.
 //
 // The module has its own memory, so a call copies its operands in and its results out: O(n²)
 // copies against O(n³) arithmetic, ≈ 5–10 % of a product's time at the training step's shapes,
@@ -59,21 +60,28 @@ export class WasmGemm {
   }
 
   /**
-   * Load the module with workers for up to `maxThreads` threads, using `threads` of them (Node
-   * only: it reads the .wasm next to the glue).
+   * Load the module with workers for up to `maxThreads` threads, using `threads` of them. Node
+   * reads the .wasm next to the glue; a page fetches it (and must be cross-origin isolated: the
+   * module's memory is shared).
    */
   static async create(maxThreads: number, threads = maxThreads): Promise<WasmGemm> {
-    const { createRequire } = await import("node:module");
-    const { readFile } = await import("node:fs/promises");
-    const wasmBinary = new Uint8Array(
-      await readFile(new URL("../../gemm/nano-gemm.wasm", import.meta.url)),
-    );
-    const module = await createNanoGemm({
-      wasmBinary,
-      // maxThreads - 1 workers, plus the one 3.1.6's glue needs to resolve
-      nanoPoolSize: maxThreads,
-      nodeRequire: createRequire(import.meta.url),
-    });
+    const wasmUrl = new URL("../../gemm/nano-gemm.wasm", import.meta.url);
+    // maxThreads - 1 workers, plus the one 3.1.6's glue needs to resolve
+    const options: Parameters<typeof createNanoGemm>[0] = { nanoPoolSize: maxThreads };
+    if (typeof process === "object" && typeof process.versions?.node === "string") {
+      // The glue would fetch() a file path and call require(): give it the bytes and a require.
+      const { createRequire } = await import("node:module");
+      const { readFile } = await import("node:fs/promises");
+      options.wasmBinary = new Uint8Array(await readFile(wasmUrl));
+      options.nodeRequire = createRequire(import.meta.url);
+    } else {
+      if (typeof SharedArrayBuffer === "undefined")
+        throw new Error("nano-gemm needs SharedArrayBuffer: the page is not cross-origin isolated");
+      const response = await fetch(wasmUrl);
+      if (!response.ok) throw new Error(`could not fetch ${wasmUrl}: HTTP ${response.status}`);
+      options.wasmBinary = new Uint8Array(await response.arrayBuffer());
+    }
+    const module = await createNanoGemm(options);
     const gemm = new WasmGemm(module, maxThreads);
     gemm.setThreads(threads);
     return gemm;

@@ -49,24 +49,23 @@ const lexerOnly = {
  * chevrotain's lexer maps each char code to a bucket through a 65536-element array it fills at
  * start (`i > 255 ? 255 + ~~(i / 255) : i`): half a megabyte of heap that every start would
  * deserialize, for a value cheaper to compute than to load. The bundle computes it instead; the
- * lexer's results are the same.
+ * lexer's results are the same. Returns null for a lexer.js this does not recognize (another
+ * chevrotain version): the bundle then keeps the array (a bigger snapshot, nothing worse).
  */
+export function withComputedCharBuckets(source) {
+  const lookup = ": charCodeToOptimizedIdxMap[charCode];";
+  const fill = /if \(isEmpty\(charCodeToOptimizedIdxMap\)\) \{/;
+  if (!source.includes(lookup) || !fill.test(source)) return null;
+  return source.replace(lookup, ": 255 + ~~(charCode / 255);").replace(fill, "if (false) {");
+}
+
 const computedCharBuckets = {
   name: "computed-char-buckets",
   setup(build) {
     build.onLoad({ filter: /chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
-      const source = await readFile(args.path, "utf8");
-      const lookup = ": charCodeToOptimizedIdxMap[charCode];";
-      const fill = "charCodeToOptimizedIdxMap = new Array(65536);";
-      if (!source.includes(lookup) || !source.includes(fill))
-        throw new Error(`computed-char-buckets: ${args.path} is not the chevrotain lexer it knows`);
-      return {
-        contents: source
-          .replace(lookup, ": 255 + ~~(charCode / 255);")
-          .replace(/if \(isEmpty\(charCodeToOptimizedIdxMap\)\) \{/, "if (false) {"),
-        loader: "js",
-      };
+      const contents = withComputedCharBuckets(await readFile(args.path, "utf8"));
+      return contents === null ? undefined : { contents, loader: "js" };
     });
   },
 };

@@ -595,6 +595,11 @@ class FnGen {
     this.unit.directs.push([this.info, direct]);
   }
 
+  /** A test that the global `cell` still holds this procedure (it may have been redefined). */
+  private stillSelf(cell: string): string {
+    return `(f = ${cell}.value) instanceof Closure && f.info === ${this.k(this.info)}`;
+  }
+
   /** Statements that return the value of n, in tail position of a direct version. */
   private directTail(n: Core): void {
     switch (n.kind) {
@@ -619,14 +624,14 @@ class FnGen {
       }
       case "call":
         if (!inlineRule(n) && this.isSelfCall(n) && n.fn.kind === "gref") {
-          // Still this procedure in its global (it may have been redefined): loop.
+          // A tail call to itself, while its global still holds it: a loop.
           const args = n.args.map((a) => this.value(a));
           const decls = args.map((a, i) => `a${i} = ${a}`);
           const moves = args.map((_, i) => `p${i + 1} = a${i};`).join(" ");
           const cell = this.k(n.fn.cell);
           this.line(
             `{ ${decls.length ? `const ${decls.join(", ")}; ` : ""}` +
-              `if ((f = ${cell}.value) instanceof Closure && f.info === ${this.k(this.info)}) { ${moves} continue; } ` +
+              `if (${this.stillSelf(cell)}) { ${moves} continue; } ` +
               `return DC(${cell}, ${args.length})(${["x", "d + 1", ...args.map((_, i) => `a${i}`)].join(", ")}); }`,
           );
           return;
@@ -822,7 +827,7 @@ class FnGen {
           // A call to itself names its own function when the global still holds it: a call V8
           // can see the target of (and inline).
           if (this.isSelfCall(n))
-            return `((f = ${cell}.value) instanceof Closure && f.info === ${this.k(this.info)} ? ${this.directName} : DC(${cell}, ${args.length}))${call}`;
+            return `(${this.stillSelf(cell)} ? ${this.directName} : DC(${cell}, ${args.length}))${call}`;
           return `DC(${cell}, ${args.length})${call}`;
         }
         return this.inlineCall(

@@ -13,6 +13,7 @@
 #include "kernels.h"
 #include "model.h"
 #include "threads.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -71,6 +72,7 @@ struct NanoSession {
      * positions (kernels.h attention_scores); values position-major, as attention_mix reads. */
     float *key_cache;   /* (n_layer, n_kv_head, head_dim, block_size) */
     float *value_cache; /* (n_layer, block_size, kv_dim) */
+    size_t kv_bytes;    /* the size of each (util.h nano_alloc_big) */
 
     /* The span being run: a prefill batch, or all block_size tokens of a seq2seq input. */
     int span_cap; /* rows of x and q: min(BATCH, block_size), block_size once seq2seq ran */
@@ -162,6 +164,7 @@ static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads
     int r = ((rows + n - 1) / n + 3) / 4 * 4; /* rows per chunk: a multiple of the tile of 4 */
 #endif
     if (r < 4) r = 4;
+    if (w->packed_rows > 0) r = (r + 15) / 16 * 16; /* packed: whole tiles of 16 rows */
     s.rows = rows;
     s.rows_per_chunk = r;
     s.n_chunks = (rows + r - 1) / r;
@@ -194,7 +197,8 @@ static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int 
         size_t groups_per_row = (size_t)(w->cols / group_size);
         matmul_q8(out + r0, out_stride, w->q + (size_t)r0 * w->cols,
                   w->s + 4 * groups_per_row * (size_t)r0, r1 - r0, w->rows - r0, w->cols,
-                  group_size, x->q, x->s, x->w, n_tokens);
+                  group_size, x->q, x->s, x->w, n_tokens,
+                  w->packed_rows > r0 ? w->packed_rows - r0 : 0);
     } else {
         matmul_f32(out + r0, out_stride, w->f + (size_t)r0 * w->cols, r1 - r0, w->rows - r0,
                    w->cols, x->f, x->stride, n_tokens);
@@ -252,7 +256,9 @@ static void lora_down(NanoSession *s, int p, const float *x, size_t stride, int 
 static void embed(const NanoSession *s, float *x, int32_t token) {
     const NanoMatrix *e = &s->m->tok_embeddings;
     size_t row = (size_t)token * s->n_embd;
-    if (e->q)
+    if (e->q && token < e->packed_rows)
+        dequantize_q8_packed_row(x, e->q, e->s, token, s->n_embd, s->group_size);
+    else if (e->q)
         dequantize_q8_row(x, e->q + row, e->s + 4 * (row / s->group_size), s->n_embd,
                           s->group_size);
     else
@@ -495,8 +501,8 @@ static int fail(char *err, size_t errlen, int code, const char *msg) {
 void nano_session_free(NanoSession *s) {
     if (!s) return;
     nano_pool_free(s->pool);
-    free(s->key_cache);
-    free(s->value_cache);
+    nano_free_big(s->key_cache, s->kv_bytes);
+    nano_free_big(s->value_cache, s->kv_bytes);
     free(s->x);
     free(s->q);
     free(s->xb);
@@ -571,8 +577,12 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
          bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
         {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},
     };
+    s->kv_bytes = kv;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        *bufs[i].p = bufs[i].bytes ? alloc_zeroed(bufs[i].bytes) : NULL;
+        if (i < 2) /* the KV cache */
+            *bufs[i].p = kv ? nano_alloc_big(kv) : NULL;
+        else
+            *bufs[i].p = bufs[i].bytes ? alloc_zeroed(bufs[i].bytes) : NULL;
         if (!*bufs[i].p) {
             nano_session_free(s);
             return fail(err, errlen, NANO_E_NOMEM,

@@ -28,6 +28,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #if defined(__AVX2__)
 #define NANO_X86 1
@@ -70,6 +71,14 @@ enum { PREFETCH_BYTES = 8192 };
 /* Prefetch the bytes [at, at + n) of a weight stream of `total` bytes, PREFETCH_BYTES ahead. */
 static inline void prefetch_ahead(const void *base, size_t at, size_t n, size_t total) {
     for (size_t b = at + PREFETCH_BYTES; b < at + PREFETCH_BYTES + n && b < total; b += 64)
+        _mm_prefetch((const char *)base + b, _MM_HINT_T0);
+}
+
+/* The first PREFETCH_BYTES of a stream, which prefetch_ahead never asks for: a decode step
+ * starts dozens of short streams (each thread's rows of each matrix), and without this each
+ * began with that many bytes of one-at-a-time cache misses. */
+static inline void prefetch_start(const void *base, size_t total) {
+    for (size_t b = 0; b < PREFETCH_BYTES && b < total; b += 64)
         _mm_prefetch((const char *)base + b, _MM_HINT_T0);
 }
 
@@ -158,6 +167,7 @@ static void stream_f32(float *out, const float *w, int rows, int readable_rows, 
                        const float *x) {
     const size_t total = (size_t)readable_rows * cols * sizeof(float);
     const int n16 = cols - cols % 16;
+    prefetch_start(w, total);
     for (int r = 0; r < rows; r++) {
         const size_t at = (size_t)r * cols;
         const float *wr = w + at;
@@ -436,6 +446,108 @@ static void stream_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, int r
         out[r] = val;
     }
 }
+
+/* ---- Q8_0 in 16-row tiles (kernels_q8_pack) -------------------------------------------- */
+
+/* Rows in lanes. Packed, a tile of 16 rows stores each 4 columns of all 16 rows as one 64-byte
+ * register: lane i holds row i's four bytes (w XOR 0x80, the unsigned bytes dpbusd wants). One
+ * dpbusd then adds 4 columns to 16 rows' totals at once, with the 4 activations broadcast from
+ * memory, and the 16 lanes of the accumulator are the 16 rows' exact group totals: no
+ * horizontal sums at all, and one load and one dpbusd per 64 weight bytes. The group scales
+ * follow the same order, 16 rows' f32 scales of one group in a row. Against the row-major
+ * tiles of four (which need a horizontal sum per row and group), decode streamed from memory
+ * ~38% faster in isolation, at the machine's full read bandwidth; each row still gets the
+ * same integer totals and float steps, so results are bit-identical. */
+#define NANO_Q8_PACKED 1
+enum { PACK_ROWS = 16 };
+
+/* 128·Σx of each group of one token's activations: the surplus the unsigned weights add. */
+static void group_xsums(int32_t *xsum, const int8_t *xq, int cols, int gs) {
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    for (int g = 0, j = 0; j < cols; g++, j += gs) {
+        int32_t s = 0;
+        int k = j;
+        if (gs % 64 == 0) {
+            __m512i sx = _mm512_setzero_si512();
+            for (; k < j + gs; k += 64)
+                sx = _mm512_dpbusd_epi32(sx, bias, _mm512_loadu_si512(xq + k));
+            s = _mm512_reduce_add_epi32(sx);
+        } else {
+            for (; k < j + gs; k++) s += 128 * (int32_t)xq[k];
+        }
+        xsum[g] = s;
+    }
+}
+
+/* One group's contribution to 16 packed rows: ((float)total · w_scale) · x_scale per lane.
+ * w: the group's 16·gs packed bytes; scales: its 16 f32 scales (possibly unaligned). */
+static inline __m512 group16_q8(const int8_t *w, const uint8_t *scales, const int8_t *x,
+                                float x_scale, int32_t xsum, int gs) {
+    /* four accumulators: independent dpbusd chains (integer sums: any order is exact) */
+    __m512i a0 = _mm512_set1_epi32(-xsum), a1 = _mm512_setzero_si512(), a2 = a1, a3 = a1;
+    int k = 0;
+    for (; k + 16 <= gs; k += 16, w += 4 * 64) {
+        int32_t x0, x1, x2, x3;
+        memcpy(&x0, x + k, 4), memcpy(&x1, x + k + 4, 4);
+        memcpy(&x2, x + k + 8, 4), memcpy(&x3, x + k + 12, 4);
+        a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(w), _mm512_set1_epi32(x0));
+        a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(w + 64), _mm512_set1_epi32(x1));
+        a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(w + 128), _mm512_set1_epi32(x2));
+        a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(w + 192), _mm512_set1_epi32(x3));
+    }
+    for (; k < gs; k += 4, w += 64) {
+        int32_t x0;
+        memcpy(&x0, x + k, 4);
+        a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(w), _mm512_set1_epi32(x0));
+    }
+    __m512i isum = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+    __m512 p = _mm512_mul_ps(_mm512_cvtepi32_ps(isum), _mm512_loadu_ps(scales));
+    return _mm512_mul_ps(p, _mm512_set1_ps(x_scale));
+}
+
+/* Packed rows [0, rows) against n_tokens tokens (wq and ws at the start of a tile). One token
+ * (decode) streams the tiles in order, group by group, with the prefetch running ahead; several
+ * (prefill) keep each tile in cache while every token visits it. */
+static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws,
+                             int rows, int readable_rows, int cols, int gs, const int8_t *xq,
+                             const float *xs, int n_tokens) {
+    const int ng = cols / gs;
+    const size_t total = (size_t)readable_rows * cols, scale_total = 4 * (size_t)ng * readable_rows;
+    const size_t tile_bytes = (size_t)PACK_ROWS * cols,
+                 tile_scale_bytes = 4 * (size_t)PACK_ROWS * ng;
+    const int block = STREAM_Q8_MAX_GROUPS / ng; /* tokens whose Σx fit in xsum */
+    int32_t xsum[STREAM_Q8_MAX_GROUPS];
+    if (n_tokens == 1) prefetch_start(wq, total), prefetch_start(ws, scale_total);
+    for (int t0 = 0; t0 < n_tokens; t0 += block) {
+        int nt = n_tokens - t0 < block ? n_tokens - t0 : block;
+        for (int t = 0; t < nt; t++)
+            group_xsums(xsum + t * ng, xq + (size_t)(t0 + t) * cols, cols, gs);
+        for (int r = 0; r < rows; r += PACK_ROWS) {
+            const int8_t *w = wq + (size_t)r / PACK_ROWS * tile_bytes;
+            const uint8_t *scales = ws + (size_t)r / PACK_ROWS * tile_scale_bytes;
+            if (n_tokens == 1)
+                prefetch_ahead(ws, (size_t)r / PACK_ROWS * tile_scale_bytes, tile_scale_bytes,
+                               scale_total);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *x = xq + (size_t)(t0 + t) * cols;
+                const float *x_scales = xs + (size_t)(t0 + t) * ng;
+                __m512 val = _mm512_setzero_ps();
+                for (int g = 0; g < ng; g++) {
+                    const size_t at = (size_t)g * gs * PACK_ROWS;
+                    if (n_tokens == 1) /* decode: spread the prefetch through the tile */
+                        prefetch_ahead(wq, (size_t)(w - wq) + at, (size_t)gs * PACK_ROWS, total);
+                    __m512 p = group16_q8(w + at, scales + 64 * (size_t)g, x + (size_t)g * gs,
+                                          x_scales[g], xsum[t * ng + g], gs);
+                    val = _mm512_add_ps(val, p);
+                }
+                /* a chunk may end inside a tile: then only its first rows are stored */
+                __mmask16 keep =
+                    rows - r >= PACK_ROWS ? 0xffff : (__mmask16)((1u << (rows - r)) - 1);
+                _mm512_mask_storeu_ps(out + (size_t)(t0 + t) * out_stride + r, keep, val);
+            }
+        }
+    }
+}
 #endif
 
 /* One row: the same integer totals and the same float steps as one lane of dot4_q8. */
@@ -576,12 +688,71 @@ static float dot1_q8(const int8_t *wq, const uint8_t *ws, const int8_t *xq, cons
 
 #endif
 
+int kernels_q8_pack(int8_t *q, uint8_t *s, int rows, int cols, int group_size) {
+#if defined(NANO_Q8_PACKED)
+    const int gs = group_size;
+    if (rows < PACK_ROWS || cols <= 0 || gs <= 0 || gs % 4 != 0 || cols % gs != 0 ||
+        cols / gs > STREAM_Q8_MAX_GROUPS)
+        return 0;
+    const size_t ng = (size_t)(cols / gs), tile_bytes = (size_t)PACK_ROWS * cols;
+    const size_t tile_scale_bytes = 4 * ng * PACK_ROWS;
+    uint8_t *tmp = malloc(tile_bytes + tile_scale_bytes);
+    if (!tmp) return 0;
+    const int packed = rows / PACK_ROWS * PACK_ROWS;
+    for (int r = 0; r < packed; r += PACK_ROWS) {
+        int8_t *tq = q + (size_t)r * cols;
+        uint8_t *ts = s + 4 * ng * r;
+        memcpy(tmp, tq, tile_bytes);
+        memcpy(tmp + tile_bytes, ts, tile_scale_bytes);
+        for (size_t c = 0; c < (size_t)cols; c += 4) /* column quad, then row, then byte */
+            for (size_t i = 0; i < PACK_ROWS; i++)
+                for (size_t b = 0; b < 4; b++)
+                    tq[c * PACK_ROWS + 4 * i + b] = (int8_t)(tmp[i * cols + c + b] ^ 0x80);
+        for (size_t g = 0; g < ng; g++) /* group, then row */
+            for (size_t i = 0; i < PACK_ROWS; i++)
+                memcpy(ts + 4 * (g * PACK_ROWS + i), tmp + tile_bytes + 4 * (i * ng + g), 4);
+    }
+    free(tmp);
+    return packed;
+#else
+    (void)q, (void)s, (void)rows, (void)cols, (void)group_size;
+    return 0;
+#endif
+}
+
+void dequantize_q8_packed_row(float *x, const int8_t *q, const uint8_t *s, int row, int cols,
+                              int group_size) {
+    const size_t ng = (size_t)(cols / group_size), lane = (size_t)row % 16;
+    const int8_t *tq = q + (size_t)(row - (int)lane) * cols;
+    const uint8_t *ts = s + 4 * ng * (size_t)(row - (int)lane);
+    for (size_t g = 0; g < ng; g++) {
+        float scale = load_f32(ts + 4 * (g * 16 + lane));
+        for (size_t c = g * group_size; c < (g + 1) * group_size; c++) {
+            int8_t v = (int8_t)(tq[(c / 4) * 64 + 4 * lane + c % 4] ^ 0x80);
+            x[c] = (float)v * scale;
+        }
+    }
+}
+
 void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
                int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
-               const int16_t *x16, int n_tokens) {
+               const int16_t *x16, int n_tokens, int packed_rows) {
     const int gs = group_size;
     const size_t ng = (size_t)(cols / gs);
     int r = 0;
+#if defined(NANO_Q8_PACKED)
+    if (packed_rows > 0) {
+        int p = packed_rows < rows ? packed_rows : rows;
+        matmul_q8_packed(out, out_stride, wq, ws, p, readable_rows, cols, gs, xq, xs, n_tokens);
+        if (p == rows) return;
+        /* the rows after the packed ones are row-major, as in the file */
+        matmul_q8(out + p, out_stride, wq + (size_t)p * cols, ws + 4 * ng * p, rows - p,
+                  readable_rows - p, cols, gs, xq, xs, x16, n_tokens, 0);
+        return;
+    }
+#else
+    (void)packed_rows;
+#endif
 #if !defined(NANO_X86)
     (void)readable_rows;
 #endif

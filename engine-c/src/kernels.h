@@ -43,7 +43,16 @@ void matmul_f32(float *out, size_t out_stride, const float *w, int rows, int rea
  * readable_rows as for matmul_f32. */
 void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
                int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
-               const int16_t *x16, int n_tokens);
+               const int16_t *x16, int n_tokens, int packed_rows);
+
+/* Rearrange a Q8_0 matrix in place, once, into the layout this build's matrix kernels read
+ * fastest. x86 with AVX-512 VNNI: tiles of 16 rows, in which every 4 columns of the 16 rows
+ * are one 64-byte vector (kernels.c explains why). Returns how many leading rows are now in
+ * that layout, a multiple of 16; the rows after them stay as they were. 0, and nothing
+ * changed, on builds without such a layout, for group sizes it does not take (not a multiple
+ * of 4), or when the few KiB it needs to work in cannot be allocated.
+ * matmul_q8's packed_rows: how many rows from wq on are packed (wq then starts a tile). */
+int kernels_q8_pack(int8_t *q, uint8_t *s, int rows, int cols, int group_size);
 
 /* Whether matmul_q8's single-token product uses an int16 copy of the activations: WebAssembly
  * SIMD has an int16 dot instruction (one pmaddwd on x86) but no int8 one. */
@@ -64,6 +73,9 @@ void quantize_q8(int8_t *q, float *s, const float *x, int n, int group_size);
 
 /* x[i] = q[i] · scale of its group: one row of a Q8_0 matrix, e.g. a token's embedding. */
 void dequantize_q8_row(float *x, const int8_t *q, const uint8_t *s, int n, int group_size);
+/* The same for row `row` of a matrix (q, s) whose rows up to and including it are packed. */
+void dequantize_q8_packed_row(float *x, const int8_t *q, const uint8_t *s, int row, int cols,
+                              int group_size);
 
 /* ---- attention ---------------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
  * Mirrors the original engine's loader (infer.c) but trusts nothing: a bad file is a one-line
  * error naming the field, never a crash or an out-of-bounds read.
  */
+#include "kernels.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -228,6 +229,26 @@ static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err
  * Loading.
  */
 
+/* Rearrange every Q8_0 matrix the forward pass multiplies by into the kernels' layout
+ * (kernels_q8_pack), in the model's own bytes. A separate embedding table is only ever read a
+ * row at a time, so it stays as it is; a shared one is the classifier and is packed. */
+static void pack_matrices(NanoModel *m) {
+    const NanoConfig *cfg = &m->cfg;
+    NanoMatrix *mats[] = {m->wq, m->wk, m->wv, m->wo, m->w1, m->w2, m->w3};
+    for (int p = 0; p < 7; p++)
+        for (int32_t l = 0; l < cfg->n_layer; l++) {
+            NanoMatrix *w = &mats[p][l];
+            w->packed_rows =
+                kernels_q8_pack((int8_t *)m->data + (w->q - (const int8_t *)m->data),
+                                m->data + (w->s - m->data), w->rows, w->cols, cfg->group_size);
+        }
+    NanoMatrix *out = &m->output;
+    out->packed_rows =
+        kernels_q8_pack((int8_t *)m->data + (out->q - (const int8_t *)m->data),
+                        m->data + (out->s - m->data), out->rows, out->cols, cfg->group_size);
+    if (cfg->is_shared_classifier) m->tok_embeddings.packed_rows = out->packed_rows;
+}
+
 /* Validate `data` completely, then build the model around it. On failure nothing is kept and
  * `data` still belongs to the caller. */
 static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, NanoModel **out,
@@ -278,6 +299,8 @@ static int load(uint8_t *data, size_t len, int owns_data, int data_is_mmap, Nano
     m->w1 = mats + 4 * L, m->w2 = mats + 5 * L, m->w3 = mats + 6 * L;
     c = (Cursor){.at = HEADER_BYTES + (uint64_t)tok_len, .base = data};
     walk_parameters(&c, &cfg, m, &rope_offset);
+
+    if (owns_data && cfg.quant_type == NANO_QUANT_Q8_0) pack_matrices(m);
 
     /* In Q8_0 files the RoPE tables follow int8 tensors and may be unaligned; forward.c reads
      * them as floats, so keep an aligned copy (it is small: 2 × block_size × head_dim/2). */

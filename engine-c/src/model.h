@@ -1,8 +1,9 @@
 /* model.h — the engine's internal view of a loaded model and LoRA module.
  *
  * model.c fills these structs from a validated `.bin` (NANO-FORMAT.md §1–5); forward.c reads
- * them. Weights point straight into the file's bytes: nothing is copied or converted at load
- * time, so a 168M-parameter model costs its file size and no more.
+ * them. Weights point straight into the file's bytes: nothing is copied at load time, so a
+ * 168M-parameter model costs its file size and no more. Q8_0 matrices of a model that owns its
+ * bytes may be rearranged in place, once, for the kernels (NanoMatrix.packed_rows).
  */
 #ifndef NANO_MODEL_H
 #define NANO_MODEL_H
@@ -18,6 +19,9 @@ typedef struct {
     const int8_t *q;  /* Q8_0 values, or NULL for F32 */
     const uint8_t *s; /* Q8_0 group scales (f32, possibly unaligned), or NULL for F32 */
     int32_t rows, cols;
+    /* Q8_0 rows [0, packed_rows) were rearranged at load time into the layout the build's
+     * kernels read fastest (kernels_q8_pack); the rest are as in the file. */
+    int32_t packed_rows;
 } NanoMatrix;
 
 typedef struct NanoTokenizer NanoTokenizer; /* tokenizer.c */

@@ -149,3 +149,33 @@ void nano_release_file(uint8_t *data, size_t len, int is_mmap) {
     (void)len, (void)is_mmap;
     free(data);
 }
+
+void *nano_alloc_big(size_t bytes) {
+    if (bytes == 0) bytes = 64;
+#ifndef __EMSCRIPTEN__
+    if (bytes >= HUGEPAGE_THRESHOLD) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+        return p; /* anonymous pages read as zeros */
+    }
+#endif
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded);
+    if (p) memset(p, 0, rounded);
+    return p;
+}
+
+void nano_free_big(void *p, size_t bytes) {
+    if (!p) return;
+    if (bytes == 0) bytes = 64;
+#ifndef __EMSCRIPTEN__
+    if (bytes >= HUGEPAGE_THRESHOLD) {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    free(p);
+}

@@ -68,11 +68,14 @@ struct NanoSession {
     int group_size; /* Q8_0 group length; 0 for F32 models */
     float sqrt_head_dim;
 
-    /* Keys are stored transposed, dimension-major, so attention scores vectorize across
-     * positions (kernels.h attention_scores); values position-major, as attention_mix reads. */
-    float *key_cache;   /* (n_layer, n_kv_head, head_dim, block_size) */
-    float *value_cache; /* (n_layer, block_size, kv_dim) */
-    size_t kv_bytes;    /* the size of each (util.h nano_alloc_big) */
+    /* Each layer's keys and values, one contiguous region per key/value head, which one
+     * attention chunk streams. Keys in tiles of KEY_TILE positions, transposed within a tile
+     * (dimension-major), so attention scores vectorize across positions (kernels.h
+     * attention_scores); values position-major, as attention_mix reads. */
+    float *key_cache;   /* (n_layer, n_kv_head, block_size / KEY_TILE, head_dim, KEY_TILE) */
+    float *value_cache; /* (n_layer, n_kv_head, block_size, head_dim) */
+    size_t key_bytes, value_bytes; /* their sizes (util.h nano_alloc_big) */
+    int key_tiles;                 /* block_size / KEY_TILE, rounded up */
 
     /* The span being run: a prefill batch, or all block_size tokens of a seq2seq input. */
     int span_cap; /* rows of x and q: min(BATCH, block_size), block_size once seq2seq ran */
@@ -82,6 +85,7 @@ struct NanoSession {
     /* per-batch scratch (BATCH rows) */
     float *xb;      /* (BATCH, n_embd) a normed copy of x: the input of a matmul */
     float *kb;      /* (BATCH, kv_dim) the batch's keys, before RoPE and the transposed store */
+    float *vb;      /* (BATCH, kv_dim) the batch's values, before they go to the cache */
     float *xba;     /* (BATCH, q_dim) attention output, input of wo */
     float *xb2;     /* (BATCH, n_embd) output of wo or w2, before the residual add */
     float *hb;      /* (BATCH, n_hidden) W1·x, then SiLU(W1·x) ⊙ W3·x */
@@ -266,7 +270,7 @@ static void embed(const NanoSession *s, float *x, int32_t token) {
 }
 
 /* One chunk of the fused Q, K, V projection: rows of wq, then wk, then wv. Queries go to
- * s->q, keys to s->kb, values straight into this layer's rows of the value cache. */
+ * s->q, keys to s->kb, values to s->vb. */
 static void qkv_chunk(void *ctx, int chunk, int thread) {
     NanoSession *s = ctx;
     const NanoModel *m = s->m;
@@ -286,9 +290,7 @@ static void qkv_chunk(void *ctx, int chunk, int thread) {
     } else {
         chunk -= s->split_k.n_chunks;
         w = &m->wv[l], sp = &s->split_v, p = NANO_LORA_WV;
-        int pos = s->span_pos0 + s->job_first;
-        out = s->value_cache + ((size_t)l * s->block + pos) * s->kv_dim;
-        stride = (size_t)s->kv_dim;
+        out = s->vb, stride = (size_t)s->kv_dim;
     }
     int r0, r1;
     chunk_rows(sp, chunk, &r0, &r1);
@@ -313,6 +315,16 @@ static void rope(const NanoSession *s, float *x, int n_heads, int pos) {
     }
 }
 
+/* Where layer `layer`'s cached keys and values of key/value head `kv_head` start. */
+static float *keys_of(const NanoSession *s, int layer, int kv_head) {
+    size_t region = (size_t)s->key_tiles * s->head_dim * KEY_TILE;
+    return s->key_cache + ((size_t)layer * s->n_kv_head + kv_head) * region;
+}
+static float *values_of(const NanoSession *s, int layer, int kv_head) {
+    size_t region = (size_t)s->block * s->head_dim;
+    return s->value_cache + ((size_t)layer * s->n_kv_head + kv_head) * region;
+}
+
 /* Attention, part one, for span tokens [first, first + n): RMSNorm, the fused QKV projection,
  * RoPE on queries and keys, keys (transposed) and values into the cache. */
 static void attention_qkv(NanoSession *s, int layer, int first, int n) {
@@ -331,9 +343,11 @@ static void attention_qkv(NanoSession *s, int layer, int first, int n) {
         float *k = s->kb + (size_t)t * s->kv_dim; /* (kv_dim) */
         rope(s, s->q + (size_t)(first + t) * s->q_dim, s->n_head, pos);
         rope(s, k, s->n_kv_head, pos);
+        const float *v = s->vb + (size_t)t * s->kv_dim;
         for (int kh = 0; kh < s->n_kv_head; kh++) {
-            float *kt = s->key_cache + ((size_t)layer * s->n_kv_head + kh) * hd * s->block;
-            for (int j = 0; j < hd; j++) kt[(size_t)j * s->block + pos] = k[kh * hd + j];
+            float *kt = keys_of(s, layer, kh) + (size_t)(pos / KEY_TILE) * hd * KEY_TILE;
+            for (int j = 0; j < hd; j++) kt[j * KEY_TILE + pos % KEY_TILE] = k[kh * hd + j];
+            memcpy(values_of(s, layer, kh) + (size_t)pos * hd, v + kh * hd, hd * sizeof(float));
         }
     }
 }
@@ -348,17 +362,14 @@ static void attention_chunk(void *ctx, int chunk, int thread) {
     int pos = s->span_pos0 + token;
     int n_pos = s->causal ? pos + 1 : s->span_n; /* causal: positions 0..pos */
     size_t l = (size_t)s->job_layer;
-    const float *kt = s->key_cache + (l * s->n_kv_head + kv_head) * hd * s->block;
-    const float *v = s->value_cache + l * s->block * s->kv_dim + (size_t)kv_head * hd;
+    const float *kt = keys_of(s, (int)l, kv_head);
+    const float *v = values_of(s, (int)l, kv_head);
     const float *q = s->q + (size_t)token * s->q_dim + (size_t)h0 * hd; /* (group, head_dim) */
     float *att = s->att + (size_t)thread * group * s->block;            /* (group, block_size) */
-    prefetch_rows(kt, s->block * sizeof(float), hd, (size_t)n_pos * sizeof(float));
-    prefetch_rows(v, s->kv_dim * sizeof(float), n_pos, (size_t)hd * sizeof(float));
-    attention_scores(att, (size_t)s->block, q, group, kt, (size_t)s->block, n_pos, hd,
-                     s->sqrt_head_dim);
+    attention_scores(att, (size_t)s->block, q, group, kt, n_pos, hd, s->sqrt_head_dim);
     for (int h = 0; h < group; h++) softmax(att + (size_t)h * s->block, n_pos);
     attention_mix(s->xba + (size_t)t * s->q_dim + (size_t)h0 * hd, att, (size_t)s->block, group, v,
-                  (size_t)s->kv_dim, n_pos, hd);
+                  (size_t)hd, n_pos, hd);
     if (token == s->obs_token)
         for (int h = 0; h < group; h++)
             memcpy(s->obs_attention + (l * s->n_head + h0 + h) * s->block,
@@ -501,12 +512,13 @@ static int fail(char *err, size_t errlen, int code, const char *msg) {
 void nano_session_free(NanoSession *s) {
     if (!s) return;
     nano_pool_free(s->pool);
-    nano_free_big(s->key_cache, s->kv_bytes);
-    nano_free_big(s->value_cache, s->kv_bytes);
+    nano_free_big(s->key_cache, s->key_bytes);
+    nano_free_big(s->value_cache, s->value_bytes);
     free(s->x);
     free(s->q);
     free(s->xb);
     free(s->kb);
+    free(s->vb);
     free(s->xba);
     free(s->xb2);
     free(s->hb);
@@ -555,17 +567,21 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
 
     int widest = s->n_embd > s->q_dim ? s->n_embd : s->q_dim;
     if (s->n_hidden > widest) widest = s->n_hidden;
-    size_t kv = bytes_of((uint64_t)s->n_layer, (uint64_t)s->block, (uint64_t)s->kv_dim, 4);
+    s->key_tiles = (s->block + KEY_TILE - 1) / KEY_TILE;
+    s->key_bytes = bytes_of((uint64_t)s->n_layer * s->n_kv_head, (uint64_t)s->key_tiles,
+                            (uint64_t)s->head_dim * KEY_TILE, 4);
+    s->value_bytes = bytes_of((uint64_t)s->n_layer, (uint64_t)s->block, (uint64_t)s->kv_dim, 4);
     struct {
         void **p;
         size_t bytes;
     } bufs[] = {
-        {(void **)&s->key_cache, kv},
-        {(void **)&s->value_cache, kv},
+        {(void **)&s->key_cache, s->key_bytes},
+        {(void **)&s->value_cache, s->value_bytes},
         {(void **)&s->x, bytes_of((uint64_t)s->span_cap, (uint64_t)s->n_embd, 1, 4)},
         {(void **)&s->q, bytes_of((uint64_t)s->span_cap, (uint64_t)s->q_dim, 1, 4)},
         {(void **)&s->xb, bytes_of(BATCH, (uint64_t)s->n_embd, 1, 4)},
         {(void **)&s->kb, bytes_of(BATCH, (uint64_t)s->kv_dim, 1, 4)},
+        {(void **)&s->vb, bytes_of(BATCH, (uint64_t)s->kv_dim, 1, 4)},
         {(void **)&s->xba, bytes_of(BATCH, (uint64_t)s->q_dim, 1, 4)},
         {(void **)&s->xb2, bytes_of(BATCH, (uint64_t)s->n_embd, 1, 4)},
         {(void **)&s->hb, bytes_of(BATCH, (uint64_t)s->n_hidden, 1, 4)},
@@ -577,10 +593,9 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
          bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
         {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},
     };
-    s->kv_bytes = kv;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         if (i < 2) /* the KV cache */
-            *bufs[i].p = kv ? nano_alloc_big(kv) : NULL;
+            *bufs[i].p = bufs[i].bytes ? nano_alloc_big(bufs[i].bytes) : NULL;
         else
             *bufs[i].p = bufs[i].bytes ? alloc_zeroed(bufs[i].bytes) : NULL;
         if (!*bufs[i].p) {

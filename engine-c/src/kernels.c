@@ -976,48 +976,71 @@ void dequantize_q8_row(float *x, const int8_t *q, const uint8_t *s, int n, int g
 /* Attention                                                                                 */
 /* ======================================================================================== */
 
+/* Where dimension j of position t sits in a head's key tiles (kernels.h). */
+static inline size_t key_at(int t, int j, int head_dim) {
+    return (size_t)(t / KEY_TILE) * head_dim * KEY_TILE + (size_t)j * KEY_TILE + t % KEY_TILE;
+}
+
 /* The plain C definition: per head and position, a sum over head_dim in order. */
 static void scores_scalar(float *scores, size_t score_stride, const float *q, int n_q,
-                          const float *kt, size_t kt_stride, int t0, int n_pos, int head_dim,
-                          float div) {
+                          const float *kt, int t0, int n_pos, int head_dim, float div) {
     for (int h = 0; h < n_q; h++)
         for (int t = t0; t < n_pos; t++) {
             float s = 0.0f;
             for (int j = 0; j < head_dim; j++) {
-                float p = q[h * head_dim + j] * kt[j * kt_stride + t];
+                float p = q[h * head_dim + j] * kt[key_at(t, j, head_dim)];
                 s += p;
             }
             scores[h * score_stride + t] = s / div;
         }
 }
 
+#if defined(NANO_X86)
+/* Attention streams a head's keys, then its values: short contiguous regions (tens of KiB)
+ * that start cold at every layer. Asking for the bytes this far ahead of the loads keeps
+ * enough cache lines in flight; the first ones are asked for before the loop starts. */
+enum { ATTENTION_PREFETCH_BYTES = 4096 };
+static inline void prefetch_range(const void *p, size_t n) {
+    for (size_t b = 0; b < n; b += 64) _mm_prefetch((const char *)p + b, _MM_HINT_T0);
+}
+#endif
+
 void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
-                      size_t kt_stride, int n_pos, int head_dim, float div) {
+                      int n_pos, int head_dim, float div) {
     int t = 0;
 #if defined(NANO_X86) && defined(__AVX512F__)
-    /* 64 positions (four registers of 16) for two query heads at a time: eight independent
-     * sums hide the latency of the adds, and each key load serves both heads. */
+    /* 64 positions (four tiles of 16) for two query heads at a time: eight independent sums
+     * hide the latency of the adds, and each key load serves both heads. */
     const __m512 vdiv = _mm512_set1_ps(div);
+    const size_t tile = (size_t)head_dim * KEY_TILE,
+                 used = (size_t)(n_pos + KEY_TILE - 1) / KEY_TILE * tile;
+    prefetch_range(kt, 4 * tile * sizeof(float) < used * sizeof(float) ? 4 * tile * sizeof(float)
+                                                                       : used * sizeof(float));
     for (int h0 = 0; h0 < n_q; h0 += 2) {
         const float *q0 = q + (size_t)h0 * head_dim;
         const float *q1 = h0 + 1 < n_q ? q0 + head_dim : q0; /* a lone last head runs twice */
         float *s0 = scores + h0 * score_stride;
         for (t = 0; t < n_pos; t += 64) {
+            const float *k[4];
             __mmask16 m[4];
-            size_t o[4]; /* offsets of the four blocks; unused ones repeat the first */
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 4; i++) { /* tiles past n_pos load nothing (masked) */
                 int left = n_pos - t - 16 * i;
                 m[i] = left >= 16 ? 0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
-                o[i] = m[i] ? (size_t)(t + 16 * i) : (size_t)t;
+                k[i] = kt + (size_t)(t / KEY_TILE + (m[i] ? i : 0)) * tile;
+            }
+            if (h0 == 0 && (size_t)(t / KEY_TILE + 4) * tile < used) { /* the next 4 tiles */
+                size_t next = (size_t)(t / KEY_TILE + 4) * tile;
+                size_t n = used - next < 4 * tile ? used - next : 4 * tile;
+                prefetch_range(kt + next, n * sizeof(float));
             }
             __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int j = 0; j < head_dim; j++) {
-                const float *kj = kt + j * kt_stride;
-                __m512 k0 = _mm512_maskz_loadu_ps(m[0], kj + o[0]);
-                __m512 k1 = _mm512_maskz_loadu_ps(m[1], kj + o[1]);
-                __m512 k2 = _mm512_maskz_loadu_ps(m[2], kj + o[2]);
-                __m512 k3 = _mm512_maskz_loadu_ps(m[3], kj + o[3]);
+                const size_t o = (size_t)j * KEY_TILE;
+                __m512 k0 = _mm512_maskz_loadu_ps(m[0], k[0] + o);
+                __m512 k1 = _mm512_maskz_loadu_ps(m[1], k[1] + o);
+                __m512 k2 = _mm512_maskz_loadu_ps(m[2], k[2] + o);
+                __m512 k3 = _mm512_maskz_loadu_ps(m[3], k[3] + o);
                 __m512 x0 = _mm512_set1_ps(q0[j]), x1 = _mm512_set1_ps(q1[j]);
                 a0 = _mm512_add_ps(a0, _mm512_mul_ps(x0, k0));
                 a1 = _mm512_add_ps(a1, _mm512_mul_ps(x0, k1));
@@ -1028,16 +1051,12 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
                 b2 = _mm512_add_ps(b2, _mm512_mul_ps(x1, k2));
                 b3 = _mm512_add_ps(b3, _mm512_mul_ps(x1, k3));
             }
-            _mm512_mask_storeu_ps(s0 + o[0], m[0], _mm512_div_ps(a0, vdiv));
-            _mm512_mask_storeu_ps(s0 + o[1], m[1], _mm512_div_ps(a1, vdiv));
-            _mm512_mask_storeu_ps(s0 + o[2], m[2], _mm512_div_ps(a2, vdiv));
-            _mm512_mask_storeu_ps(s0 + o[3], m[3], _mm512_div_ps(a3, vdiv));
-            if (h0 + 1 < n_q) {
-                float *s1 = s0 + score_stride;
-                _mm512_mask_storeu_ps(s1 + o[0], m[0], _mm512_div_ps(b0, vdiv));
-                _mm512_mask_storeu_ps(s1 + o[1], m[1], _mm512_div_ps(b1, vdiv));
-                _mm512_mask_storeu_ps(s1 + o[2], m[2], _mm512_div_ps(b2, vdiv));
-                _mm512_mask_storeu_ps(s1 + o[3], m[3], _mm512_div_ps(b3, vdiv));
+            __m512 a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+            for (int i = 0; i < 4; i++) {
+                _mm512_mask_storeu_ps(s0 + t + 16 * i, m[i], _mm512_div_ps(a[i], vdiv));
+                if (h0 + 1 < n_q)
+                    _mm512_mask_storeu_ps(s0 + score_stride + t + 16 * i, m[i],
+                                          _mm512_div_ps(b[i], vdiv));
             }
         }
     }
@@ -1045,37 +1064,26 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
 #elif defined(NANO_X86)
     for (; t + 8 <= n_pos; t += 8)
         for (int h = 0; h < n_q; h++) {
+            const float *k = kt + key_at(t, 0, head_dim);
             __m256 a = _mm256_setzero_ps();
             for (int j = 0; j < head_dim; j++)
                 a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(q[h * head_dim + j]),
-                                                   _mm256_loadu_ps(kt + j * kt_stride + t)));
+                                                   _mm256_loadu_ps(k + j * KEY_TILE)));
             _mm256_storeu_ps(scores + h * score_stride + t, _mm256_div_ps(a, _mm256_set1_ps(div)));
         }
 #elif defined(NANO_WASM)
     for (; t + 4 <= n_pos; t += 4)
         for (int h = 0; h < n_q; h++) {
+            const float *k = kt + key_at(t, 0, head_dim);
             v128_t a = wasm_f32x4_splat(0.0f);
             for (int j = 0; j < head_dim; j++)
                 a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(q[h * head_dim + j]),
-                                                     wasm_v128_load(kt + j * kt_stride + t)));
+                                                     wasm_v128_load(k + j * KEY_TILE)));
             wasm_v128_store(scores + h * score_stride + t,
                             wasm_f32x4_div(a, wasm_f32x4_splat(div)));
         }
 #endif
-    scores_scalar(scores, score_stride, q, n_q, kt, kt_stride, t, n_pos, head_dim, div);
-}
-
-void prefetch_rows(const void *base, size_t stride, int n_rows, size_t row_bytes) {
-#if defined(NANO_X86)
-    if (row_bytes == 0) return;
-    for (int i = 0; i < n_rows; i++) {
-        const char *row = (const char *)base + (size_t)i * stride;
-        for (size_t b = 0; b < row_bytes; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
-        _mm_prefetch(row + row_bytes - 1, _MM_HINT_T0); /* the last line of an unaligned row */
-    }
-#else
-    (void)base, (void)stride, (void)n_rows, (void)row_bytes;
-#endif
+    scores_scalar(scores, score_stride, q, n_q, kt, t, n_pos, head_dim, div);
 }
 
 /* One head's mix, dimensions [d, head_dim), in plain C. */
@@ -1108,8 +1116,18 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
                 o[i] = m[i] ? (size_t)(d + 16 * i) : (size_t)d;
             }
             __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+            const size_t row_bytes = v_stride * sizeof(float);
+            const size_t end = (size_t)n_pos * row_bytes; /* the rows are one region */
+            if (h0 == 0 && d == 0)
+                prefetch_range(v, ATTENTION_PREFETCH_BYTES < end ? ATTENTION_PREFETCH_BYTES : end);
+            size_t ahead = ATTENTION_PREFETCH_BYTES; /* next byte to ask for */
             for (int t = 0; t < n_pos; t++) {
                 const float *vt = v + t * v_stride;
+                if (h0 == 0 && d == 0)
+                    for (; ahead < end &&
+                           ahead < (size_t)(t + 1) * row_bytes + ATTENTION_PREFETCH_BYTES;
+                         ahead += 64)
+                        _mm_prefetch((const char *)v + ahead, _MM_HINT_T0);
                 __m512 v0 = _mm512_maskz_loadu_ps(m[0], vt + o[0]);
                 __m512 v1 = _mm512_maskz_loadu_ps(m[1], vt + o[1]);
                 __m512 v2 = _mm512_maskz_loadu_ps(m[2], vt + o[2]);

@@ -79,24 +79,23 @@ void dequantize_q8_packed_row(float *x, const int8_t *q, const uint8_t *s, int r
 
 /* ---- attention ---------------------------------------------------------------------------- */
 
+/* Cached keys are stored in tiles of KEY_TILE positions, transposed within a tile: a head's
+ * keys are kt[(t / KEY_TILE)·head_dim·KEY_TILE + j·KEY_TILE + t % KEY_TILE] = k_t[j], so one
+ * vector load fetches dimension j of many positions, the sum over head_dim vectorizes across
+ * positions without changing its order, and the positions attention reads are one contiguous
+ * region that grows by a tile at a time. */
+enum { KEY_TILE = 16 };
+
 /* Attention scores of n_q query heads that share one key head (grouped-query attention):
  * scores[h·score_stride + t] = (q_h · k_t) / div for t < n_pos, the dot product summed over
- * head_dim in order, as the original engine does. q: (n_q, head_dim). Keys are stored
- * transposed, kt[j·kt_stride + t] = k_t[j], so one vector load fetches dimension j of many
- * positions and the sum vectorizes across positions without changing its order. */
+ * head_dim in order, as the original engine does. q: (n_q, head_dim); kt: the head's tiles. */
 void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
-                      size_t kt_stride, int n_pos, int head_dim, float div);
+                      int n_pos, int head_dim, float div);
 
 /* For each of n_q query heads h sharing one value head: out[h·head_dim ..] = Σ_t att_h[t] · v_t
  * over t < n_pos, summed in order of t. att_h = att[h·att_stride ..], v_t = v[t·v_stride ..]. */
 void attention_mix(float *out, const float *att, size_t att_stride, int n_q, const float *v,
                    size_t v_stride, int n_pos, int head_dim);
-
-/* Start loading n_rows rows of row_bytes bytes, stride bytes apart, into the cache (a hint: a
- * no-op where there is no prefetch instruction). Attention reads its cached keys and values as
- * dozens of short rows that the hardware prefetcher does not follow; asking for all of them up
- * front keeps many loads in flight instead of one row's at a time. */
-void prefetch_rows(const void *base, size_t stride, int n_rows, size_t row_bytes);
 
 /* ---- vector building blocks -------------------------------------------------------------- */
 

@@ -109,6 +109,9 @@ struct NanoSession {
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
+    /* causal spans run each key/value head's projections and attention as one chunk
+     * (qkv_attention_chunk): with 2+ threads, and each head's rows starting a packed tile */
+    int fuse_attention;
 
     /* what the current job works on (read by the chunk functions) */
     int span_pos0; /* position of the span's first token */
@@ -325,10 +328,24 @@ static float *values_of(const NanoSession *s, int layer, int kv_head) {
     return s->value_cache + ((size_t)layer * s->n_kv_head + kv_head) * region;
 }
 
-/* Attention, part one, for span tokens [first, first + n): RMSNorm, the fused QKV projection,
- * RoPE on queries and keys, keys (transposed) and values into the cache. */
-static void attention_qkv(NanoSession *s, int layer, int first, int n) {
-    int E = s->n_embd, hd = s->head_dim;
+/* Batch token t (span index job_first + t) of key/value head kv_head: RoPE on its key (in
+ * s->kb) and on the queries of the heads that share it, then its key (into the tiles) and
+ * value (from s->vb) into this layer's cache at the token's position. */
+static void rope_and_cache(NanoSession *s, int t, int kv_head) {
+    int hd = s->head_dim, layer = s->job_layer, pos = s->span_pos0 + s->job_first + t;
+    float *k = s->kb + (size_t)t * s->kv_dim + (size_t)kv_head * hd;
+    rope(s, s->q + (size_t)(s->job_first + t) * s->q_dim + (size_t)kv_head * s->group * hd,
+         s->group, pos);
+    rope(s, k, 1, pos);
+    float *kt = keys_of(s, layer, kv_head) + (size_t)(pos / KEY_TILE) * hd * KEY_TILE;
+    for (int j = 0; j < hd; j++) kt[j * KEY_TILE + pos % KEY_TILE] = k[j];
+    memcpy(values_of(s, layer, kv_head) + (size_t)pos * hd,
+           s->vb + (size_t)t * s->kv_dim + (size_t)kv_head * hd, hd * sizeof(float));
+}
+
+/* RMSNorm of span tokens [first, first + n) into s->xb, and the QKV projections' input. */
+static void attention_input(NanoSession *s, int layer, int first, int n) {
+    int E = s->n_embd;
     for (int t = 0; t < n; t++)
         rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
                 s->m->attention_norm + (size_t)layer * E, E);
@@ -336,27 +353,21 @@ static void attention_qkv(NanoSession *s, int layer, int first, int n) {
     if (s->lora)
         for (int p = NANO_LORA_WQ; p <= NANO_LORA_WV; p++) lora_down(s, p, s->xb, (size_t)E, n);
     s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
-    run_job(s, qkv_chunk, s->split_q.n_chunks + s->split_k.n_chunks + s->split_v.n_chunks,
-            s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
-    for (int t = 0; t < n; t++) {
-        int pos = s->span_pos0 + first + t;
-        float *k = s->kb + (size_t)t * s->kv_dim; /* (kv_dim) */
-        rope(s, s->q + (size_t)(first + t) * s->q_dim, s->n_head, pos);
-        rope(s, k, s->n_kv_head, pos);
-        const float *v = s->vb + (size_t)t * s->kv_dim;
-        for (int kh = 0; kh < s->n_kv_head; kh++) {
-            float *kt = keys_of(s, layer, kh) + (size_t)(pos / KEY_TILE) * hd * KEY_TILE;
-            for (int j = 0; j < hd; j++) kt[j * KEY_TILE + pos % KEY_TILE] = k[kh * hd + j];
-            memcpy(values_of(s, layer, kh) + (size_t)pos * hd, v + kh * hd, hd * sizeof(float));
-        }
-    }
 }
 
-/* One chunk of attention: one token of the batch and one key/value head, for every query head
+/* Attention, part one, for span tokens [first, first + n): RMSNorm, the fused QKV projection,
+ * RoPE on queries and keys, keys (transposed) and values into the cache. */
+static void attention_qkv(NanoSession *s, int layer, int first, int n) {
+    attention_input(s, layer, first, n);
+    run_job(s, qkv_chunk, s->split_q.n_chunks + s->split_k.n_chunks + s->split_v.n_chunks,
+            s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
+    for (int t = 0; t < n; t++)
+        for (int kh = 0; kh < s->n_kv_head; kh++) rope_and_cache(s, t, kh);
+}
+
+/* Attention of batch token t over the cache, for key/value head kv_head and every query head
  * that shares it (grouped-query attention), so its cached keys and values are read once. */
-static void attention_chunk(void *ctx, int chunk, int thread) {
-    NanoSession *s = ctx;
-    int t = chunk / s->n_kv_head, kv_head = chunk % s->n_kv_head;
+static void attend(NanoSession *s, int t, int kv_head, int thread) {
     int hd = s->head_dim, group = s->group, h0 = kv_head * group;
     int token = s->job_first + t; /* index in the span */
     int pos = s->span_pos0 + token;
@@ -374,6 +385,36 @@ static void attention_chunk(void *ctx, int chunk, int thread) {
         for (int h = 0; h < group; h++)
             memcpy(s->obs_attention + (l * s->n_head + h0 + h) * s->block,
                    att + (size_t)h * s->block, (size_t)n_pos * sizeof(float));
+}
+
+/* One chunk of attention: one token of the batch and one key/value head. */
+static void attention_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    attend(s, chunk / s->n_kv_head, chunk % s->n_kv_head, thread);
+}
+
+/* One chunk of a causal span's whole attention, for one key/value head: its rows of the Q, K
+ * and V projections (the query heads that share it, its key, its value), RoPE, the cache, and
+ * its attention for every token of the batch. Each head's attention needs only its own
+ * projections and its own cache (causal: positions up to the token's own, all written by this
+ * chunk or earlier spans), so one job per layer does all of it: one synchronisation fewer per
+ * layer than projecting everything first, and the RoPE and cache stores run in parallel. */
+static void qkv_attention_chunk(void *ctx, int kv_head, int thread) {
+    NanoSession *s = ctx;
+    const NanoModel *m = s->m;
+    int l = s->job_layer, T = s->job_n, hd = s->head_dim, qrows = s->group * hd;
+    float *q = s->q + (size_t)s->job_first * s->q_dim;
+    int q0 = kv_head * qrows, k0 = kv_head * hd;
+    matmul_rows(q, (size_t)s->q_dim, &m->wq[l], q0, q0 + qrows, &s->job_in, T, s->group_size);
+    matmul_rows(s->kb, (size_t)s->kv_dim, &m->wk[l], k0, k0 + hd, &s->job_in, T, s->group_size);
+    matmul_rows(s->vb, (size_t)s->kv_dim, &m->wv[l], k0, k0 + hd, &s->job_in, T, s->group_size);
+    if (s->lora) {
+        lora_add_rows(s, NANO_LORA_WQ, q, (size_t)s->q_dim, q0, q0 + qrows, T);
+        lora_add_rows(s, NANO_LORA_WK, s->kb, (size_t)s->kv_dim, k0, k0 + hd, T);
+        lora_add_rows(s, NANO_LORA_WV, s->vb, (size_t)s->kv_dim, k0, k0 + hd, T);
+    }
+    for (int t = 0; t < T; t++) rope_and_cache(s, t, kv_head);
+    for (int t = 0; t < T; t++) attend(s, t, kv_head, thread);
 }
 
 /* One chunk of the output projection wo, added into the residual stream. */
@@ -412,15 +453,16 @@ static void ffn_down_chunk(void *ctx, int chunk, int thread) {
         add_f32(s->x + (size_t)(s->job_first + t) * E + r0, s->xb2 + (size_t)t * E + r0, r1 - r0);
 }
 
-/* Attention, part two, then the feed-forward block, for span tokens [first, first + n):
- * x += Wo·Attn(...); x += W2·(SiLU(W1·RMSNorm(x)) ⊙ W3·RMSNorm(x)). */
-static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n) {
+/* Attention, part two (unless `attended`: already done), then the feed-forward block, for
+ * span tokens [first, first + n): x += Wo·Attn(...); x += W2·(SiLU(W1·RMSNorm(x)) ⊙
+ * W3·RMSNorm(x)). */
+static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n, int attended) {
     int E = s->n_embd, H = s->n_hidden;
     s->job_layer = layer, s->job_first = first, s->job_n = n;
 
     /* attention reads about n × positions × kv_dim × 8 bytes of cached keys and values */
     int last = s->causal ? s->span_pos0 + first + n : s->span_n;
-    run_job(s, attention_chunk, n * s->n_kv_head, 8.0 * n * last * s->kv_dim);
+    if (!attended) run_job(s, attention_chunk, n * s->n_kv_head, 8.0 * n * last * s->kv_dim);
 
     if (s->lora) lora_down(s, NANO_LORA_WO, s->xba, (size_t)s->q_dim, n);
     s->job_in = prepare_input(s, s->xba, (size_t)s->q_dim, s->q_dim, n);
@@ -473,10 +515,20 @@ static void run_span(NanoSession *s, const int32_t *tokens, int n, int pos0, int
     for (int t = 0; t < n; t++) embed(s, s->x + (size_t)t * E, tokens[t]);
     if (observe_residual) memcpy(s->obs_residual, s->x + (size_t)(n - 1) * E, E * sizeof(float));
     for (int l = 0; l < s->n_layer; l++) {
-        for (int first = 0; first < n; first += BATCH)
-            attention_qkv(s, l, first, n - first < BATCH ? n - first : BATCH);
-        for (int first = 0; first < n; first += BATCH)
-            attention_out_and_ffn(s, l, first, n - first < BATCH ? n - first : BATCH);
+        if (causal && s->fuse_attention) { /* batch after batch, each in two jobs */
+            for (int first = 0; first < n; first += BATCH) {
+                int nb = n - first < BATCH ? n - first : BATCH;
+                attention_input(s, l, first, nb);
+                run_job(s, qkv_attention_chunk, s->n_kv_head,
+                        s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
+                attention_out_and_ffn(s, l, first, nb, 1);
+            }
+        } else { /* every batch's keys first: a non-causal token attends to all of them */
+            for (int first = 0; first < n; first += BATCH)
+                attention_qkv(s, l, first, n - first < BATCH ? n - first : BATCH);
+            for (int first = 0; first < n; first += BATCH)
+                attention_out_and_ffn(s, l, first, n - first < BATCH ? n - first : BATCH, 0);
+        }
         if (observe_residual)
             memcpy(s->obs_residual + (size_t)(l + 1) * E, s->x + (size_t)(n - 1) * E,
                    E * sizeof(float));
@@ -613,6 +665,10 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
     s->split_ffn = make_split(&m->w1[0], s->n_hidden, 2, nt);
     s->split_w2 = make_split(&m->w2[0], s->n_embd, 1, nt);
     s->split_cls = make_split(&m->output, s->vocab, 1, nt);
+    s->fuse_attention = s->n_threads > 1; /* one thread has nothing to synchronise */
+    const NanoMatrix *qkv[3] = {&m->wq[0], &m->wk[0], &m->wv[0]};
+    for (int i = 0; i < 3; i++)
+        if (qkv[i]->packed_rows > 0 && s->head_dim % 16 != 0) s->fuse_attention = 0;
     *out = s;
     return NANO_OK;
 }

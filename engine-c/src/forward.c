@@ -22,25 +22,20 @@
 
 enum {
     BATCH = 32, /* prefill tokens per pass over the weights */
-#if defined(__EMSCRIPTEN__)
-    /* WebAssembly threads hand chunks over more slowly: 512 KiB made 2-thread Q8_0 decode
-     * 15-25% faster than 128 KiB (256 KiB: no faster). */
-    CHUNK_TARGET_BYTES = 512 << 10, /* weight bytes one thread claims at a time */
-#else
-    /* Native: each thread takes one long run of rows (see make_split) */
-    CHUNK_MAX_BYTES = 4 << 20, /* weight bytes of the largest chunk */
-#endif
+    /* each thread takes one long run of rows (see make_split) */
+    CHUNK_MAX_BYTES = 4 << 20,     /* weight bytes of the largest chunk */
     PARALLEL_MIN_BYTES = 64 << 10, /* smaller jobs run on the calling thread alone */
     MAX_THREADS = 256,
 };
 
 /* How one kind of matrix is cut into chunks of rows for the thread pool; one chunk when there
- * is one thread. Natively, into a multiple of n_threads near-equal chunks of at most
- * CHUNK_MAX_BYTES, so that each thread streams one long run of rows: measured against 128 KiB
- * chunks claimed in turn, 2-thread decode was 15-25% faster (each thread's prefetch runs ahead
- * within its own rows instead of into its neighbour's, and there are ~8 claims per matrix
- * instead of ~50). WebAssembly keeps CHUNK_TARGET_BYTES chunks. Results never depend on the
- * cut: the kernels compute every row the same way, in a tile of four or alone. */
+ * is one thread. Into a multiple of n_threads near-equal chunks of at most CHUNK_MAX_BYTES, so
+ * that each thread streams one long run of rows: measured against 128 KiB chunks claimed in
+ * turn, native 2-thread decode was 15-25% faster (each thread's prefetch runs ahead within its
+ * own rows instead of into its neighbour's, and there are ~8 claims per matrix instead of ~50);
+ * in WebAssembly, against 512 KiB chunks, 6-12% faster (its loads have no prefetch: the fewer
+ * streams start cold, the better). Results never depend on the cut: the kernels compute every
+ * row the same way, in a tile or alone. */
 typedef struct {
     int rows, rows_per_chunk, n_chunks;
     double bytes; /* weight bytes one pass reads (for the serial/parallel decision) */
@@ -157,19 +152,13 @@ static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads
     Split s;
     double row_bytes = w->q ? (double)w->cols * (1.0 + 4.0 / 128.0) : (double)w->cols * 4.0;
     row_bytes *= n_mats;
-#if defined(__EMSCRIPTEN__)
-    double target = n_threads > 1 ? CHUNK_TARGET_BYTES : row_bytes * rows;
-    double r4 = target / row_bytes / 4;
-    int r = r4 >= rows / 4 + 1 ? (rows + 3) / 4 * 4 : (int)r4 * 4;
-#else
-    int n = 1;                 /* chunks wanted */
+    int n = 1; /* chunks wanted */
     if (n_threads > 1) {
         double per_thread = row_bytes * rows / n_threads;
         int rounds = (int)(per_thread / CHUNK_MAX_BYTES) + 1;
         n = n_threads * rounds;
     }
     int r = ((rows + n - 1) / n + 3) / 4 * 4; /* rows per chunk: a multiple of the tile of 4 */
-#endif
     if (r < 4) r = 4;
     if (w->packed_rows > 0) r = (r + 15) / 16 * 16; /* packed: whole tiles of 16 rows */
     s.rows = rows;

@@ -4,9 +4,16 @@
  * Decode is memory-bound: every weight is read once per token, so for one token the matrix
  * kernels read the rows as one sequential stream with software prefetch, aiming to keep the
  * memory system busy rather than the arithmetic units (unaligned loads, nothing gathers).
- * Prefill is compute-bound: a tile of four rows stays in L1 while every token of the batch is
- * dotted against it (the four rows sharing each load of x), so weights stream from memory once
+ * Prefill is compute-bound: a tile of rows stays in L1 while every token of the batch is
+ * dotted against it (the rows sharing each load of x), so weights stream from memory once
  * per batch. Both give every output the same operations in the same order.
+ *
+ * Q8_0 is the exception to "rows as stored": its integer dot products cost more instructions
+ * per byte than f32's, enough to fall behind memory. So a model that owns its bytes has its
+ * Q8_0 matrices rearranged once, at load time, into tiles of 16 rows with the rows in the
+ * vector lanes (kernels_q8_pack; each build its own layout, below), which needs no horizontal
+ * sums. Rows after the last whole tile, and models loaded from borrowed bytes, keep the file's
+ * row-major layout and the row kernels.
  *
  * Every build computes bit-identical results: each f32 reduction has one fixed order (below),
  * products and sums are separate IEEE operations (no fused multiply-add: the x86 paths use
@@ -378,7 +385,8 @@ static inline void dot4_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, 
 
 enum { STREAM_Q8_MAX_GROUPS = 1024 }; /* cols ≤ 65536 and group_size ≥ 64 */
 
-/* One token (decode), rows in order, four at a time as one sequential stream: the four rows of
+/* For matrices that are not packed (kernels_q8_pack) and rows after the last packed tile.
+ * One token (decode), rows in order, four at a time as one sequential stream: the four rows of
  * a tile are adjacent in memory, and the prefetch runs ahead over the whole tile. Σx per group
  * is computed once for all rows and taken off each row's exact integer total, and the four
  * rows share each load of x and one horizontal sum per group. A row at a time, this kernel ran

@@ -40,7 +40,8 @@ type EngineKind = "native" | "wasm";
 const USAGE = `usage: bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0] [--engines native,wasm]
                        [--repeat N] [--prefill N] [--decode N]
   --busy      also run the 2-thread native decode while another process spins on one core
-  --repeat N  runs per configuration; the best is reported (default 2 native, 1 wasm)`;
+  --repeat N  runs per configuration, one per round; the best is reported (default 2 native,
+              1 wasm)`;
 
 function parseArgs(argv: string[]) {
   const o = {
@@ -386,39 +387,46 @@ async function main() {
     if (o.busy && o.engines.includes("native")) jobs.push(native(2, true));
   }
 
-  const rows: Row[] = [];
-  for (const job of jobs) {
-    const { engine, format, threads, busy } = job;
-    const label = `${engine} ${format} ${threads}t${busy ? " busy" : ""}`;
-    const row: Row = {
-      engine,
-      format,
-      threads,
-      decode: NaN,
-      prefill: NaN,
-      rooflineTokS: NaN,
-      rooflinePct: NaN,
-      target: busy ? undefined : target(engine, threads),
-    };
-    if (busy) row.busy = true;
-    const stopSpinner = busy ? startSpinner() : undefined;
-    try {
-      const s = await best(job.repeat, job.run);
-      row.decode = s.decode;
-      row.prefill = s.prefill;
-      const roofline = bw[threads] / weightBytesPerToken(format);
-      console.log(
-        `  ${label}: decode ${s.decode.toFixed(1)} tok/s ` +
-          `(${((100 * s.decode) / roofline).toFixed(0)} % of ${roofline.toFixed(1)} so far), ` +
-          `prefill ${s.prefill.toFixed(1)} tok/s`,
-      );
-    } catch (e) {
-      row.error = e instanceof Error ? e.message : String(e);
-      console.log(`  ${label}: FAILED: ${row.error}`);
-    } finally {
-      stopSpinner?.();
+  // The runs of each configuration are spread over rounds (every configuration once per round)
+  // rather than made back to back: on a shared host the memory bandwidth drifts for tens of
+  // seconds at a time, and a configuration whose runs all fell in one slow stretch would report
+  // that stretch. Bandwidth is measured again between rounds (the best figure is kept).
+  const rows: Row[] = jobs.map((job) => ({
+    engine: job.engine,
+    format: job.format,
+    threads: job.threads,
+    decode: NaN,
+    prefill: NaN,
+    rooflineTokS: NaN,
+    rooflinePct: NaN,
+    target: job.busy ? undefined : target(job.engine, job.threads),
+    ...(job.busy ? { busy: true } : {}),
+  }));
+  const rounds = Math.max(...jobs.map((j) => j.repeat));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, job] of jobs.entries()) {
+      const row = rows[i];
+      if (round >= job.repeat || row.error) continue;
+      const label = `${job.engine} ${job.format} ${job.threads}t${job.busy ? " busy" : ""}`;
+      const stopSpinner = job.busy ? startSpinner() : undefined;
+      try {
+        const s = await best(1, job.run);
+        row.decode = Math.max(Number.isNaN(row.decode) ? 0 : row.decode, s.decode);
+        row.prefill = Math.max(Number.isNaN(row.prefill) ? 0 : row.prefill, s.prefill);
+        const roofline = bw[job.threads] / weightBytesPerToken(job.format);
+        console.log(
+          `  ${label}${rounds > 1 ? ` (round ${round + 1})` : ""}: decode ${s.decode.toFixed(1)} ` +
+            `tok/s (${((100 * s.decode) / roofline).toFixed(0)} % of ${roofline.toFixed(1)} ` +
+            `so far), prefill ${s.prefill.toFixed(1)} tok/s`,
+        );
+      } catch (e) {
+        row.error = e instanceof Error ? e.message : String(e);
+        console.log(`  ${label}: FAILED: ${row.error}`);
+      } finally {
+        stopSpinner?.();
+      }
     }
-    rows.push(row);
+    if (round + 1 < rounds) measureBandwidth();
   }
 
   measureBandwidth();

@@ -3,6 +3,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { writeModel } from "../ts/format.ts";
+import { makeSyntheticModel } from "../ts/synthetic.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 export const sharedDir = process.env.NANOLM_SHARED ?? resolve(repoRoot, "..", "shared");
@@ -54,3 +56,37 @@ export const sanitizerEnv = {
 export const PSYCHO_PROMPT = "人类的本质是";
 export const PSYCHO_PROMPT_IDS = [192, 561, 187, 293, 673, 190];
 export const PSYCHO_GREEDY_PREFIX = [188, 589, 203, 370, 187, 943];
+
+/**
+ * Small synthetic models whose shapes reach the edges of the kernels' layouts (kernels.c): rows
+ * after the last whole 16-row tile (vocab 300, kv_dim 8 and 100, n_hidden 52), Q8_0 group sizes
+ * of 8, 4 and 64, tied and untied classifiers. The tests that every build computes the same
+ * bits run on them.
+ */
+export const EDGE_SHAPES = [
+  { nEmbd: 40, nHead: 5, nKvHead: 1, nHidden: 52, groupSize: 128, shared: true },
+  { nEmbd: 100, nHead: 5, nKvHead: 5, nHidden: 52, groupSize: 4, shared: false },
+  { nEmbd: 128, nHead: 4, nKvHead: 2, nHidden: 256, groupSize: 64, shared: true },
+] as const;
+
+/** The `.bin` bytes of EDGE_SHAPES[index] in the given storage. */
+export function edgeShapeModel(index: number, quant: "f32" | "q8_0"): Uint8Array {
+  const shape = EDGE_SHAPES[index];
+  return writeModel(
+    makeSyntheticModel({
+      config: {
+        blockSize: 40,
+        vocabSize: 300,
+        nLayer: 2,
+        nEmbd: shape.nEmbd,
+        nHead: shape.nHead,
+        nKvHead: shape.nKvHead,
+        nHidden: shape.nHidden,
+        isSharedClassifier: shape.shared,
+      },
+      quant,
+      groupSize: shape.groupSize,
+      seed: 5 + index,
+    }),
+  );
+}

@@ -15,6 +15,8 @@ import {
   run,
   sanitizerEnv,
   asanEngine,
+  edgeShapeModel,
+  EDGE_SHAPES,
   sharedModel,
   tempDir,
 } from "./helpers.ts";
@@ -187,79 +189,24 @@ describe("synthetic shapes: native engine ⇄ float64 reference", () => {
 
 // Every build computes the same bits (kernels.c): the native build's AVX-512 kernels — Q8_0
 // matrices repacked at load time into 16-row tiles, prefill and decode, 1 and 3 threads — and
-// the ASan build's plain C. The shapes put rows after the last whole tile (vocab 300, kv_dim 8 and 100,
-// n_hidden 52), group sizes that are not multiples of 16 (n_embd 40 → 8; 100 → 4) and chunk
-// boundaries of 3 threads inside the matrices.
+// the ASan build's plain C, on shapes at the edges of those layouts (helpers.ts EDGE_SHAPES),
+// with chunk boundaries of 3 threads inside the matrices.
 describe("synthetic shapes: the native and ASan builds agree bit for bit", () => {
   const dir = tempDir();
-  const shapes = [
-    { nEmbd: 40, nHead: 5, nKvHead: 1, nHidden: 52, groupSize: 128, shared: true },
-    { nEmbd: 100, nHead: 5, nKvHead: 5, nHidden: 52, groupSize: 4, shared: false },
-    { nEmbd: 128, nHead: 4, nKvHead: 2, nHidden: 256, groupSize: 64, shared: true },
-  ];
-  for (const [i, shape] of shapes.entries()) {
+  for (const [i, shape] of EDGE_SHAPES.entries()) {
     for (const quant of ["f32", "q8_0"] as const) {
       it(`n_embd ${shape.nEmbd}, n_hidden ${shape.nHidden}, ${quant}`, () => {
-        const model = makeSyntheticModel({
-          config: {
-            blockSize: 40,
-            vocabSize: 300,
-            nLayer: 2,
-            nEmbd: shape.nEmbd,
-            nHead: shape.nHead,
-            nKvHead: shape.nKvHead,
-            nHidden: shape.nHidden,
-            isSharedClassifier: shape.shared,
-          },
-          quant,
-          groupSize: shape.groupSize,
-          seed: 5 + i,
-        });
         const path = join(dir, `${i}-${quant}.bin`);
-        writeFileSync(path, writeModel(model));
-        const args = [
-          "--model",
-          path,
-          "--ids",
-          "9,20,31,42,53,64,75",
-          "--steps",
-          "12",
-          "--observe",
-        ];
-        const asan = dump(asanEngine, args);
-        expect(dump(nativeEngine, args)).toEqual(asan);
-        expect(dump(nativeEngine, [...args, "--threads", "3"])).toEqual(asan);
-        // a prompt run as one prefill, then steps: the same last logits
-        const r = run(nativeEngine, [
-          "run",
-          "--model",
-          path,
-          "--prompt",
-          "abcdefghij",
-          "--json",
-          "--temperature",
-          "0",
-          "--max-new-tokens",
-          "8",
-          "--ignore-eos",
-        ]);
-        const a = run(
-          asanEngine,
-          [
-            "run",
-            "--model",
-            path,
-            "--prompt",
-            "abcdefghij",
-            "--json",
-            "--temperature",
-            "0",
-            "--max-new-tokens",
-            "8",
-            "--ignore-eos",
-          ],
-          sanitizerEnv,
-        );
+        writeFileSync(path, edgeShapeModel(i, quant));
+        const args = ["--model", path, "--ids", "9,20,31,42,53,64,75", "--steps", "12"];
+        const asan = dump(asanEngine, [...args, "--observe"]);
+        expect(dump(nativeEngine, [...args, "--observe"])).toEqual(asan);
+        expect(dump(nativeEngine, [...args, "--observe", "--threads", "3"])).toEqual(asan);
+        // a prompt run as one prefill, then steps: the same ids
+        const generate = ["run", "--model", path, "--prompt", "abcdefghij", "--json"];
+        generate.push("--temperature", "0", "--max-new-tokens", "8", "--ignore-eos");
+        const r = run(nativeEngine, generate);
+        const a = run(asanEngine, generate, sanitizerEnv);
         expect(r.status).toBe(0);
         expect(a.stderr).toBe("");
         const ids = (s: string) => (JSON.parse(s) as { output_ids: number[] }).output_ids;

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Engine, NanoEngineError, type ModelInfo } from "../ts/engine.ts";
 import { quantizeModel, readModel, writeModel } from "../ts/format.ts";
-import { makeSyntheticModel } from "../ts/synthetic.ts";
 import {
+  edgeShapeModel,
+  EDGE_SHAPES,
   modelBytes,
   nativeEngine,
   repoRoot,
@@ -588,33 +589,14 @@ console.log(engine.decode(engine.seq2seq(engine.encode("654321"))));
 
 // The kernels give every output the same operations in the same order on every build
 // (kernels.c), including the Q8_0 matrices each build repacks at load time into its own tile
-// layout. Shapes with rows after the last whole tile and group sizes of 8 and 4: the WASM
-// engine's logits and observations equal the native engine's exactly, at 1 and 2 threads.
+// layout. On shapes at the edges of those layouts (helpers.ts EDGE_SHAPES), the WASM engine's
+// logits and observations equal the native engine's exactly, at 1 and 2 threads.
 describe.skipIf(!hasNative)("synthetic shapes: WASM and native agree bit for bit", () => {
   const dir = tempDir();
-  const shapes = [
-    { nEmbd: 40, nHead: 5, nKvHead: 1, nHidden: 52, groupSize: 128, shared: true },
-    { nEmbd: 100, nHead: 5, nKvHead: 5, nHidden: 52, groupSize: 4, shared: false },
-  ];
-  for (const [i, shape] of shapes.entries()) {
+  for (const [i, shape] of EDGE_SHAPES.entries()) {
     for (const quant of ["f32", "q8_0"] as const) {
       it(`n_embd ${shape.nEmbd}, ${quant}`, async () => {
-        const model = makeSyntheticModel({
-          config: {
-            blockSize: 40,
-            vocabSize: 300,
-            nLayer: 2,
-            nEmbd: shape.nEmbd,
-            nHead: shape.nHead,
-            nKvHead: shape.nKvHead,
-            nHidden: shape.nHidden,
-            isSharedClassifier: shape.shared,
-          },
-          quant,
-          groupSize: shape.groupSize,
-          seed: 5 + i,
-        });
-        const bytes = writeModel(model);
+        const bytes = edgeShapeModel(i, quant);
         const path = join(dir, `${i}-${quant}.bin`);
         writeFileSync(path, bytes);
         const prompt = [9, 20, 31, 42, 53, 64, 75];

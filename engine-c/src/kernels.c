@@ -1164,7 +1164,41 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
             _mm256_storeu_ps(scores + h * score_stride + t, _mm256_div_ps(a, _mm256_set1_ps(div)));
         }
 #elif defined(NANO_WASM)
-    for (; t + 4 <= n_pos; t += 4)
+    /* One key tile (16 positions, four registers) for two query heads at a time: eight
+     * independent sums, where one sum per head would wait on each add's latency, and each key
+     * load serves both heads. The tile stays in L1 while the heads visit it. */
+    const v128_t vdiv = wasm_f32x4_splat(div);
+    for (; t + KEY_TILE <= n_pos; t += KEY_TILE) {
+        const float *k = kt + key_at(t, 0, head_dim);
+        for (int h0 = 0; h0 < n_q; h0 += 2) {
+            const float *q0 = q + (size_t)h0 * head_dim;
+            const float *q1 = h0 + 1 < n_q ? q0 + head_dim : q0; /* a lone last head runs twice */
+            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int j = 0; j < head_dim; j++) {
+                const float *kj = k + (size_t)j * KEY_TILE;
+                v128_t k0 = wasm_v128_load(kj), k1 = wasm_v128_load(kj + 4);
+                v128_t k2 = wasm_v128_load(kj + 8), k3 = wasm_v128_load(kj + 12);
+                v128_t x0 = wasm_v128_load32_splat(q0 + j), x1 = wasm_v128_load32_splat(q1 + j);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x0, k0));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x0, k1));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x0, k2));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x0, k3));
+                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(x1, k0));
+                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(x1, k1));
+                b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(x1, k2));
+                b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(x1, k3));
+            }
+            float *s0 = scores + h0 * score_stride + t;
+            v128_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+            for (int i = 0; i < 4; i++) {
+                wasm_v128_store(s0 + 4 * i, wasm_f32x4_div(a[i], vdiv));
+                if (h0 + 1 < n_q)
+                    wasm_v128_store(s0 + score_stride + 4 * i, wasm_f32x4_div(b[i], vdiv));
+            }
+        }
+    }
+    for (; t + 4 <= n_pos; t += 4) /* the last, partial tile */
         for (int h = 0; h < n_q; h++) {
             const float *k = kt + key_at(t, 0, head_dim);
             v128_t a = wasm_f32x4_splat(0.0f);
@@ -1244,6 +1278,51 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
         }
     }
     return;
+#elif defined(NANO_WASM)
+    /* Two heads and 16 dimensions (four registers each) at a time: eight independent sums per
+     * streamed row of values, each row's slice loaded once for both heads. */
+    for (int h0 = 0; h0 < n_q; h0 += 2) {
+        const float *w0 = att + h0 * att_stride;
+        const float *w1 = h0 + 1 < n_q ? w0 + att_stride : w0; /* a lone last head runs twice */
+        float *out0 = out + (size_t)h0 * head_dim, *out1 = out0 + head_dim;
+        int d = 0;
+        for (; d + 16 <= head_dim; d += 16) {
+            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int t = 0; t < n_pos; t++) {
+                const float *vt = v + (size_t)t * v_stride + d;
+                v128_t v0 = wasm_v128_load(vt), v1 = wasm_v128_load(vt + 4);
+                v128_t v2 = wasm_v128_load(vt + 8), v3 = wasm_v128_load(vt + 12);
+                v128_t x0 = wasm_v128_load32_splat(w0 + t), x1 = wasm_v128_load32_splat(w1 + t);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x0, v0));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x0, v1));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x0, v2));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x0, v3));
+                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(x1, v0));
+                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(x1, v1));
+                b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(x1, v2));
+                b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(x1, v3));
+            }
+            v128_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+            for (int i = 0; i < 4; i++) {
+                wasm_v128_store(out0 + d + 4 * i, a[i]);
+                if (h0 + 1 < n_q) wasm_v128_store(out1 + d + 4 * i, b[i]);
+            }
+        }
+        for (; d + 4 <= head_dim; d += 4) {
+            v128_t a0 = wasm_f32x4_splat(0.0f), b0 = a0;
+            for (int t = 0; t < n_pos; t++) {
+                v128_t v0 = wasm_v128_load(v + (size_t)t * v_stride + d);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(w0 + t), v0));
+                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load32_splat(w1 + t), v0));
+            }
+            wasm_v128_store(out0 + d, a0);
+            if (h0 + 1 < n_q) wasm_v128_store(out1 + d, b0);
+        }
+        mix_scalar(out0, w0, v, v_stride, n_pos, d, head_dim);
+        if (h0 + 1 < n_q) mix_scalar(out1, w1, v, v_stride, n_pos, d, head_dim);
+    }
+    return;
 #endif
     for (int h = 0; h < n_q; h++) {
         const float *a = att + h * att_stride;
@@ -1256,14 +1335,6 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
                 acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(a[t]),
                                                        _mm256_loadu_ps(v + t * v_stride + d)));
             _mm256_storeu_ps(o + d, acc);
-        }
-#elif defined(NANO_WASM)
-        for (; d + 4 <= head_dim; d += 4) {
-            v128_t acc = wasm_f32x4_splat(0.0f);
-            for (int t = 0; t < n_pos; t++)
-                acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[t]),
-                                                         wasm_v128_load(v + t * v_stride + d)));
-            wasm_v128_store(o + d, acc);
         }
 #endif
         mix_scalar(o, a, v, v_stride, n_pos, d, head_dim);

@@ -190,11 +190,11 @@ static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int 
                         const Act *x, int n_tokens, int group_size) {
     if (r1 <= r0) return;
     if (w->q) {
-        size_t groups_per_row = (size_t)(w->cols / group_size);
-        matmul_q8(out + r0, out_stride, w->q + (size_t)r0 * w->cols,
-                  w->s + 4 * groups_per_row * (size_t)r0, r1 - r0, w->rows - r0, w->cols,
-                  group_size, x->q, x->s, x->w, n_tokens,
-                  w->packed_rows > r0 ? w->packed_rows - r0 : 0);
+        const int8_t *q;
+        const uint8_t *scales;
+        nano_q8_row(w, r0, group_size, &q, &scales); /* r0 starts a tile if packed (make_split) */
+        matmul_q8(out + r0, out_stride, q, scales, r1 - r0, w->rows - r0, w->cols, group_size, x->q,
+                  x->s, x->w, n_tokens, w->packed_rows > r0 ? w->packed_rows - r0 : 0);
     } else {
         matmul_f32(out + r0, out_stride, w->f + (size_t)r0 * w->cols, r1 - r0, w->rows - r0,
                    w->cols, x->f, x->stride, n_tokens);
@@ -252,12 +252,14 @@ static void lora_down(NanoSession *s, int p, const float *x, size_t stride, int 
 static void embed(const NanoSession *s, float *x, int32_t token) {
     const NanoMatrix *e = &s->m->tok_embeddings;
     size_t row = (size_t)token * s->n_embd;
-    if (e->q && token < e->packed_rows)
-        dequantize_q8_packed_row(x, e->q, e->s, token, s->n_embd, s->group_size);
-    else if (e->q)
-        dequantize_q8_row(x, e->q + row, e->s + 4 * (row / s->group_size), s->n_embd,
-                          s->group_size);
-    else
+    if (e->q && token < e->packed_rows) {
+        dequantize_q8_packed_row(x, e->q, token, s->n_embd, s->group_size);
+    } else if (e->q) {
+        const int8_t *q;
+        const uint8_t *scales;
+        nano_q8_row(e, token, s->group_size, &q, &scales);
+        dequantize_q8_row(x, q, scales, s->n_embd, s->group_size);
+    } else
         memcpy(x, e->f + row, (size_t)s->n_embd * sizeof(float));
 }
 

@@ -465,7 +465,8 @@ static void stream_q8_zmm(float *out, const int8_t *wq, const uint8_t *ws, int r
  * follow the same order, 16 rows' f32 scales of one group in a row. Against the row-major
  * tiles of four (which need a horizontal sum per row and group), decode streamed from memory
  * ~38% faster in isolation, at the machine's full read bandwidth; each row still gets the
- * same integer totals and float steps, so results are bit-identical. */
+ * same integer totals and float steps, so results are bit-identical. The scales sit inside the
+ * tiles, after each group's weights (kernels_q8_pack), so a decode step reads one stream. */
 #define NANO_Q8_PACKED 1
 enum { PACK_ROWS = 16, PACK_COLS = 4, PACK_XOR = 0x80 };
 
@@ -513,39 +514,35 @@ static inline __m512 group16_q8(const int8_t *w, const uint8_t *scales, const in
     return _mm512_mul_ps(p, _mm512_set1_ps(x_scale));
 }
 
-/* Packed rows [0, rows) against n_tokens tokens (wq and ws at the start of a tile). One token
- * (decode) streams the tiles in order, group by group, with the prefetch running ahead; several
- * (prefill) keep each tile in cache while every token visits it. */
-static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws,
-                             int rows, int readable_rows, int cols, int gs, const int8_t *xq,
-                             const float *xs, int n_tokens) {
+/* Packed rows [0, rows) against n_tokens tokens (wq at the start of a tile; `readable` bytes
+ * from wq may be read, for the prefetch). One token (decode) streams the tiles in order, group
+ * by group, with the prefetch running ahead; several (prefill) keep each tile in cache while
+ * every token visits it. */
+static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, int rows,
+                             size_t readable, int cols, int gs, const int8_t *xq, const float *xs,
+                             int n_tokens) {
     const int ng = cols / gs;
-    const size_t total = (size_t)readable_rows * cols, scale_total = 4 * (size_t)ng * readable_rows;
-    const size_t tile_bytes = (size_t)PACK_ROWS * cols,
-                 tile_scale_bytes = 4 * (size_t)PACK_ROWS * ng;
+    const size_t group_bytes = (size_t)PACK_ROWS * gs + 4 * PACK_ROWS; /* weights, then scales */
+    const size_t tile_bytes = group_bytes * ng;
     const int block = STREAM_Q8_MAX_GROUPS / ng; /* tokens whose Σx fit in xsum */
     int32_t xsum[STREAM_Q8_MAX_GROUPS];
-    if (n_tokens == 1) prefetch_start(wq, total), prefetch_start(ws, scale_total);
+    if (n_tokens == 1) prefetch_start(wq, readable);
     for (int t0 = 0; t0 < n_tokens; t0 += block) {
         int nt = n_tokens - t0 < block ? n_tokens - t0 : block;
         for (int t = 0; t < nt; t++)
             group_xsums(xsum + t * ng, xq + (size_t)(t0 + t) * cols, cols, gs);
         for (int r = 0; r < rows; r += PACK_ROWS) {
             const int8_t *w = wq + (size_t)r / PACK_ROWS * tile_bytes;
-            const uint8_t *scales = ws + (size_t)r / PACK_ROWS * tile_scale_bytes;
-            if (n_tokens == 1)
-                prefetch_ahead(ws, (size_t)r / PACK_ROWS * tile_scale_bytes, tile_scale_bytes,
-                               scale_total);
             for (int t = 0; t < nt; t++) {
                 const int8_t *x = xq + (size_t)(t0 + t) * cols;
                 const float *x_scales = xs + (size_t)(t0 + t) * ng;
                 __m512 val = _mm512_setzero_ps();
                 for (int g = 0; g < ng; g++) {
-                    const size_t at = (size_t)g * gs * PACK_ROWS;
+                    const int8_t *group = w + (size_t)g * group_bytes;
                     if (n_tokens == 1) /* decode: spread the prefetch through the tile */
-                        prefetch_ahead(wq, (size_t)(w - wq) + at, (size_t)gs * PACK_ROWS, total);
-                    __m512 p = group16_q8(w + at, scales + 64 * (size_t)g, x + (size_t)g * gs,
-                                          x_scales[g], xsum[t * ng + g], gs);
+                        prefetch_ahead(wq, (size_t)(group - wq), group_bytes, readable);
+                    __m512 p = group16_q8(group, (const uint8_t *)group + (size_t)PACK_ROWS * gs,
+                                          x + (size_t)g * gs, x_scales[g], xsum[t * ng + g], gs);
                     val = _mm512_add_ps(val, p);
                 }
                 /* a chunk may end inside a tile: then only its first rows are stored */
@@ -689,16 +686,26 @@ static float dot1_q8_x16(const int8_t *w, const uint8_t *s, const int16_t *x16, 
  * bytes that is a load, a dot and an add (the activation splat is shared by the tile's four
  * row quads), and no horizontal sum per row and group: about 1.6× fewer instructions than a
  * row at a time, where Q8_0 decode in WebAssembly is bound by instructions, not memory. Same
- * integer totals and float steps per row: bit-identical results. */
+ * integer totals and float steps per row: bit-identical results.
+ *
+ * The scales sit inside the tiles, after each group's weights (kernels_q8_pack), and
+ * group16_q8 loads them before it reads the group's weights. WebAssembly has no prefetch
+ * instruction; that early load touches the stream 2 KiB ahead of the weights being read, which
+ * keeps more of it in flight. Streaming the 168M model's matrices from memory in isolation:
+ * 34-37 GB/s per thread, against 20-30 with the scales in their own stream read after each
+ * group (as the file stores them), and 26 with them inside the tiles but read last. */
 #define NANO_Q8_PACKED 1
 enum { PACK_ROWS = 16, PACK_COLS = 2, PACK_XOR = 0 };
 enum { STREAM_Q8_MAX_GROUPS = 1024 }; /* packing's limit on groups per row, as on x86 */
 
 /* One group's contribution to 16 packed rows: ((float)total · w_scale) · x_scale, lanes of
- * out[0..3] = rows 0-3, 4-7, 8-11, 12-15. x16: the group's activations widened to int16, or
- * NULL to widen them from xq here. */
-static inline void group16_q8(v128_t out[4], const int8_t *w, const uint8_t *scales,
-                              const int8_t *xq, const int16_t *x16, float x_scale, int gs) {
+ * out[0..3] = rows 0-3, 4-7, 8-11, 12-15. w: the group's 16·gs packed bytes, then its 16 f32
+ * scales. x16: the group's activations widened to int16, or NULL to widen them from xq here. */
+static inline void group16_q8(v128_t out[4], const int8_t *w, const int8_t *xq, const int16_t *x16,
+                              float x_scale, int gs) {
+    const uint8_t *scales = (const uint8_t *)w + (size_t)PACK_ROWS * gs;
+    v128_t sc[4] = {wasm_v128_load(scales), wasm_v128_load(scales + 16),
+                    wasm_v128_load(scales + 32), wasm_v128_load(scales + 48)}; /* first: above */
     v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
 #define NANO_DOT16_STEP(x)                                                                         \
     do {                                                                                           \
@@ -716,23 +723,22 @@ static inline void group16_q8(v128_t out[4], const int8_t *w, const uint8_t *sca
 #undef NANO_DOT16_STEP
     v128_t xsc = wasm_f32x4_splat(x_scale), a[4] = {a0, a1, a2, a3};
     for (int i = 0; i < 4; i++) {
-        v128_t p = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(a[i]), wasm_v128_load(scales + 16 * i));
+        v128_t p = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(a[i]), sc[i]);
         out[i] = wasm_f32x4_mul(p, xsc);
     }
 }
 
-/* Packed rows [0, rows) against n_tokens tokens (wq and ws at the start of a tile). One token
+/* Packed rows [0, rows) against n_tokens tokens (wq at the start of a tile). One token
  * (decode) reads its activations widened to int16 (x16); several (prefill) keep each tile in
  * cache while every token visits it. */
-static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws,
-                             int rows, int cols, int gs, const int8_t *xq, const float *xs,
-                             const int16_t *x16, int n_tokens) {
+static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, int rows, int cols,
+                             int gs, const int8_t *xq, const float *xs, const int16_t *x16,
+                             int n_tokens) {
     const int ng = cols / gs;
-    const size_t tile_bytes = (size_t)PACK_ROWS * cols,
-                 tile_scale_bytes = 4 * (size_t)PACK_ROWS * ng;
+    const size_t group_bytes = (size_t)PACK_ROWS * gs + 4 * PACK_ROWS; /* weights, then scales */
+    const size_t tile_bytes = group_bytes * ng;
     for (int r = 0; r < rows; r += PACK_ROWS) {
         const int8_t *w = wq + (size_t)r / PACK_ROWS * tile_bytes;
-        const uint8_t *scales = ws + (size_t)r / PACK_ROWS * tile_scale_bytes;
         for (int t = 0; t < n_tokens; t++) {
             const int8_t *x = xq + (size_t)t * cols;
             const float *x_scales = xs + (size_t)t * ng;
@@ -740,9 +746,8 @@ static void matmul_q8_packed(float *out, size_t out_stride, const int8_t *wq, co
                              wasm_f32x4_splat(0.0f)};
             for (int g = 0; g < ng; g++) {
                 v128_t p[4];
-                group16_q8(p, w + (size_t)g * gs * PACK_ROWS, scales + 64 * (size_t)g,
-                           x + (size_t)g * gs, n_tokens == 1 && x16 ? x16 + (size_t)g * gs : NULL,
-                           x_scales[g], gs);
+                group16_q8(p, w + (size_t)g * group_bytes, x + (size_t)g * gs,
+                           n_tokens == 1 && x16 ? x16 + (size_t)g * gs : NULL, x_scales[g], gs);
                 for (int i = 0; i < 4; i++) val[i] = wasm_f32x4_add(val[i], p[i]);
             }
             float o[PACK_ROWS];
@@ -770,55 +775,69 @@ static float dot1_q8(const int8_t *wq, const uint8_t *ws, const int8_t *xq, cons
 
 #endif
 
-int kernels_q8_pack(int8_t *q, uint8_t *s, int rows, int cols, int group_size) {
+int kernels_q8_pack(uint8_t *q, int rows, int cols, int group_size) {
 #if defined(NANO_Q8_PACKED)
     const int gs = group_size;
     if (rows < PACK_ROWS || cols <= 0 || gs <= 0 || gs % PACK_COLS != 0 || cols % gs != 0 ||
         cols / gs > STREAM_Q8_MAX_GROUPS)
         return 0;
-    const size_t ng = (size_t)(cols / gs), tile_bytes = (size_t)PACK_ROWS * cols;
-    const size_t tile_scale_bytes = 4 * ng * PACK_ROWS;
-    uint8_t *tmp = malloc(tile_bytes + tile_scale_bytes);
-    if (!tmp) return 0;
-    const int packed = rows / PACK_ROWS * PACK_ROWS;
-    for (int r = 0; r < packed; r += PACK_ROWS) {
-        int8_t *tq = q + (size_t)r * cols;
-        uint8_t *ts = s + 4 * ng * r;
-        memcpy(tmp, tq, tile_bytes);
-        memcpy(tmp + tile_bytes, ts, tile_scale_bytes);
-        for (size_t c = 0; c < (size_t)cols; c += PACK_COLS) /* columns, then row, then byte */
-            for (size_t i = 0; i < PACK_ROWS; i++)
-                for (size_t b = 0; b < PACK_COLS; b++)
-                    tq[c * PACK_ROWS + PACK_COLS * i + b] =
-                        (int8_t)(tmp[i * cols + c + b] ^ PACK_XOR);
-        for (size_t g = 0; g < ng; g++) /* group, then row */
-            for (size_t i = 0; i < PACK_ROWS; i++)
-                memcpy(ts + 4 * (g * PACK_ROWS + i), tmp + tile_bytes + 4 * (i * ng + g), 4);
+    const size_t n = (size_t)cols, ng = n / (size_t)gs, n_tiles = (size_t)rows / PACK_ROWS;
+    const size_t group_bytes = (size_t)PACK_ROWS * gs + 4 * PACK_ROWS;
+    const size_t tile_bytes = group_bytes * ng;    /* packed: weights and scales */
+    const size_t tile_values = PACK_ROWS * n;      /* in the file: the tile's int8 values ... */
+    const size_t tile_scales = 4 * PACK_ROWS * ng; /* ... and, after all values, its scales */
+    const size_t packed = n_tiles * PACK_ROWS, tail = (size_t)rows - packed;
+    uint8_t *scales = malloc(n_tiles * tile_scales), *values = malloc(tile_values);
+    if (!scales || !values) {
+        free(scales), free(values);
+        return 0;
     }
-    free(tmp);
-    return packed;
+    memcpy(scales, q + (size_t)rows * n, n_tiles * tile_scales);
+    /* The rows after the last tile move up to follow the tiles, which leaves them right before
+     * their scales (those do not move). */
+    memmove(q + n_tiles * tile_bytes, q + packed * n, tail * n);
+    /* Last tile first: tile t's new place starts no earlier than its old values (t·tile_bytes ≥
+     * t·tile_values), so it only overwrites its own values (copied out first) and the values of
+     * tiles already moved. */
+    for (size_t t = n_tiles; t-- > 0;) {
+        memcpy(values, q + t * tile_values, tile_values);
+        uint8_t *dst = q + t * tile_bytes;
+        for (size_t g = 0; g < ng; g++, dst += group_bytes) {
+            const uint8_t *src = values + g * (size_t)gs;
+            for (size_t c = 0; c < (size_t)gs; c += PACK_COLS) /* columns, then row, then byte */
+                for (size_t i = 0; i < PACK_ROWS; i++)
+                    for (size_t b = 0; b < PACK_COLS; b++)
+                        dst[c * PACK_ROWS + PACK_COLS * i + b] =
+                            (uint8_t)(src[i * n + c + b] ^ PACK_XOR);
+            for (size_t i = 0; i < PACK_ROWS; i++) /* then the group's scales, row by row */
+                memcpy(dst + (size_t)PACK_ROWS * gs + 4 * i,
+                       scales + t * tile_scales + 4 * (i * ng + g), 4);
+        }
+    }
+    free(scales), free(values);
+    return (int)packed;
 #else
-    (void)q, (void)s, (void)rows, (void)cols, (void)group_size;
+    (void)q, (void)rows, (void)cols, (void)group_size;
     return 0;
 #endif
 }
 
-void dequantize_q8_packed_row(float *x, const int8_t *q, const uint8_t *s, int row, int cols,
-                              int group_size) {
+void dequantize_q8_packed_row(float *x, const int8_t *q, int row, int cols, int group_size) {
 #if defined(NANO_Q8_PACKED)
-    const size_t ng = (size_t)(cols / group_size), lane = (size_t)row % PACK_ROWS;
-    const int8_t *tq = q + (size_t)(row - (int)lane) * cols;
-    const uint8_t *ts = s + 4 * ng * (size_t)(row - (int)lane);
+    const size_t gs = (size_t)group_size, ng = (size_t)cols / gs, lane = (size_t)row % PACK_ROWS;
+    const size_t group_bytes = PACK_ROWS * gs + 4 * PACK_ROWS;
+    const int8_t *tile = q + (size_t)row / PACK_ROWS * group_bytes * ng;
     for (size_t g = 0; g < ng; g++) {
-        float scale = load_f32(ts + 4 * (g * PACK_ROWS + lane));
-        for (size_t c = g * group_size; c < (g + 1) * group_size; c++) {
+        const int8_t *group = tile + g * group_bytes;
+        float scale = load_f32((const uint8_t *)group + PACK_ROWS * gs + 4 * lane);
+        for (size_t c = 0; c < gs; c++) {
             size_t at = (c / PACK_COLS) * PACK_COLS * PACK_ROWS + PACK_COLS * lane + c % PACK_COLS;
-            int8_t v = (int8_t)(tq[at] ^ PACK_XOR);
-            x[c] = (float)v * scale;
+            int8_t v = (int8_t)(group[at] ^ PACK_XOR);
+            x[g * gs + c] = (float)v * scale;
         }
     }
 #else
-    (void)x, (void)q, (void)s, (void)row, (void)cols, (void)group_size; /* nothing is packed */
+    (void)x, (void)q, (void)row, (void)cols, (void)group_size; /* nothing is packed */
 #endif
 }
 
@@ -831,14 +850,16 @@ void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *w
 #if defined(NANO_Q8_PACKED)
     if (packed_rows > 0) {
         int p = packed_rows < rows ? packed_rows : rows;
+        const size_t row_bytes = (size_t)cols + 4 * ng; /* a packed row, its scales included */
 #if defined(NANO_WASM)
-        matmul_q8_packed(out, out_stride, wq, ws, p, cols, gs, xq, xs, x16, n_tokens);
+        matmul_q8_packed(out, out_stride, wq, p, cols, gs, xq, xs, x16, n_tokens);
 #else
-        matmul_q8_packed(out, out_stride, wq, ws, p, readable_rows, cols, gs, xq, xs, n_tokens);
+        matmul_q8_packed(out, out_stride, wq, p, (size_t)readable_rows * row_bytes, cols, gs, xq,
+                         xs, n_tokens);
 #endif
         if (p == rows) return;
-        /* the rows after the packed ones are row-major, as in the file */
-        matmul_q8(out + p, out_stride, wq + (size_t)p * cols, ws + 4 * ng * p, rows - p,
+        /* the rows after the packed ones are row-major, as in the file, and ws their scales */
+        matmul_q8(out + p, out_stride, wq + (size_t)packed_rows * row_bytes, ws, rows - p,
                   readable_rows - p, cols, gs, xq, xs, x16, n_tokens, 0);
         return;
     }

@@ -40,19 +40,25 @@ void matmul_f32(float *out, size_t out_stride, const float *w, int rows, int rea
  * xq: n_tokens rows of cols int8 (stride cols); xs: n_tokens rows of cols/group_size scales;
  * x16: NULL, or (when n_tokens is 1 and kernels_q8_wants_i16()) xq widened to int16 by
  * widen_i8, which the WebAssembly decode reads instead of widening x once per row;
- * readable_rows as for matmul_f32. */
+ * readable_rows as for matmul_f32.
+ * packed_rows > 0: the first packed_rows rows (from wq, which starts a tile) are in the layout
+ * of kernels_q8_pack, cols + 4·cols/group_size bytes per row with their scales inside; the rows
+ * after them follow as in the file, and ws points to those rows' scales. */
 void matmul_q8(float *out, size_t out_stride, const int8_t *wq, const uint8_t *ws, int rows,
                int readable_rows, int cols, int group_size, const int8_t *xq, const float *xs,
                const int16_t *x16, int n_tokens, int packed_rows);
 
 /* Rearrange a Q8_0 matrix in place, once, into the layout this build's matrix kernels read
- * fastest. x86 with AVX-512 VNNI: tiles of 16 rows, in which every 4 columns of the 16 rows
- * are one 64-byte vector (kernels.c explains why). Returns how many leading rows are now in
- * that layout, a multiple of 16; the rows after them stay as they were. 0, and nothing
- * changed, on builds without such a layout, for group sizes it does not take (not a multiple
- * of 4), or when the few KiB it needs to work in cannot be allocated.
- * matmul_q8's packed_rows: how many rows from wq on are packed (wq then starts a tile). */
-int kernels_q8_pack(int8_t *q, uint8_t *s, int rows, int cols, int group_size);
+ * fastest. q: the matrix as the file stores it, rows·cols int8 values, then their
+ * rows·cols/group_size f32 scales. Packed, it is tiles of 16 rows, each tile group after group:
+ * the group's 16·group_size weights in the build's order (x86 with AVX-512 VNNI: every 4
+ * columns of the 16 rows one 64-byte vector; WebAssembly: every 2 columns 32 bytes; kernels.c
+ * explains why), then the 16 rows' scales of that group. The rows after the last whole tile
+ * follow, row-major, then their scales: the bytes keep their total size. Returns how many
+ * leading rows are packed, a multiple of 16. 0, and nothing changed, on builds without such a
+ * layout, for group sizes it does not take (not a multiple of 4 on x86, of 2 in WebAssembly),
+ * or when the memory it works in (the tiles' scales and one tile) cannot be allocated. */
+int kernels_q8_pack(uint8_t *q, int rows, int cols, int group_size);
 
 /* Whether matmul_q8's single-token product uses an int16 copy of the activations: WebAssembly
  * SIMD has an int16 dot instruction (one pmaddwd on x86) but no int8 one. */
@@ -73,9 +79,9 @@ void quantize_q8(int8_t *q, float *s, const float *x, int n, int group_size);
 
 /* x[i] = q[i] · scale of its group: one row of a Q8_0 matrix, e.g. a token's embedding. */
 void dequantize_q8_row(float *x, const int8_t *q, const uint8_t *s, int n, int group_size);
-/* The same for row `row` of a matrix (q, s) whose rows up to and including it are packed. */
-void dequantize_q8_packed_row(float *x, const int8_t *q, const uint8_t *s, int row, int cols,
-                              int group_size);
+/* The same for row `row` of a matrix q (kernels_q8_pack) whose rows up to and including it
+ * are packed. */
+void dequantize_q8_packed_row(float *x, const int8_t *q, int row, int cols, int group_size);
 
 /* ---- attention ---------------------------------------------------------------------------- */
 

@@ -232,21 +232,28 @@ static int check_header(const uint8_t *d, size_t len, NanoConfig *cfg, char *err
 /* Rearrange every Q8_0 matrix the forward pass multiplies by into the kernels' layout
  * (kernels_q8_pack), in the model's own bytes. A separate embedding table is only ever read a
  * row at a time, so it stays as it is; a shared one is the classifier and is packed. */
+/* Pack one Q8_0 matrix of the model's own bytes (kernels_q8_pack), which needs its scales
+ * right after its values, as the format stores every tensor. */
+static void pack_matrix(NanoModel *m, NanoMatrix *w) {
+    int gs = m->cfg.group_size;
+    size_t values = (size_t)w->rows * (size_t)w->cols;
+    if (w->s != (const uint8_t *)w->q + values) return;
+    uint8_t *q = m->data + ((const uint8_t *)w->q - m->data); /* writable: the model owns it */
+    int packed = kernels_q8_pack(q, w->rows, w->cols, gs);
+    if (packed == 0) return;
+    size_t ng = (size_t)(w->cols / gs);
+    w->packed_rows = packed;
+    w->s = q + (size_t)packed * ((size_t)w->cols + 4 * ng) +
+           (size_t)(w->rows - packed) * (size_t)w->cols;
+}
+
 static void pack_matrices(NanoModel *m) {
     const NanoConfig *cfg = &m->cfg;
     NanoMatrix *mats[] = {m->wq, m->wk, m->wv, m->wo, m->w1, m->w2, m->w3};
     for (int p = 0; p < 7; p++)
-        for (int32_t l = 0; l < cfg->n_layer; l++) {
-            NanoMatrix *w = &mats[p][l];
-            w->packed_rows =
-                kernels_q8_pack((int8_t *)m->data + (w->q - (const int8_t *)m->data),
-                                m->data + (w->s - m->data), w->rows, w->cols, cfg->group_size);
-        }
-    NanoMatrix *out = &m->output;
-    out->packed_rows =
-        kernels_q8_pack((int8_t *)m->data + (out->q - (const int8_t *)m->data),
-                        m->data + (out->s - m->data), out->rows, out->cols, cfg->group_size);
-    if (cfg->is_shared_classifier) m->tok_embeddings.packed_rows = out->packed_rows;
+        for (int32_t l = 0; l < cfg->n_layer; l++) pack_matrix(m, &mats[p][l]);
+    pack_matrix(m, &m->output);
+    if (cfg->is_shared_classifier) m->tok_embeddings = m->output; /* the same bytes */
 }
 
 /* Validate `data` completely, then build the model around it. On failure nothing is kept and

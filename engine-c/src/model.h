@@ -20,9 +20,26 @@ typedef struct {
     const uint8_t *s; /* Q8_0 group scales (f32, possibly unaligned), or NULL for F32 */
     int32_t rows, cols;
     /* Q8_0 rows [0, packed_rows) were rearranged at load time into the layout the build's
-     * kernels read fastest (kernels_q8_pack); the rest are as in the file. */
+     * kernels read fastest (kernels_q8_pack), their scales inside the tiles; the rest are as in
+     * the file, and then `s` points to their scales. Find rows with nano_q8_row. */
     int32_t packed_rows;
 } NanoMatrix;
+
+/* Where row r of a Q8_0 matrix starts: its int8 values (*q) and its scales (*s). A packed row
+ * (r < packed_rows, then a multiple of 16, the start of a tile) keeps its scales inside the
+ * tile: *s is then the scales of the first row after the packed ones. */
+static inline void nano_q8_row(const NanoMatrix *w, int r, int group_size, const int8_t **q,
+                               const uint8_t **s) {
+    size_t ng = (size_t)(w->cols / group_size), packed = (size_t)w->packed_rows;
+    size_t packed_row_bytes = (size_t)w->cols + 4 * ng; /* values and scales */
+    if ((size_t)r < packed) {
+        *q = w->q + (size_t)r * packed_row_bytes;
+        *s = w->s;
+    } else {
+        *q = w->q + packed * packed_row_bytes + ((size_t)r - packed) * (size_t)w->cols;
+        *s = w->s + 4 * ng * ((size_t)r - packed);
+    }
+}
 
 typedef struct NanoTokenizer NanoTokenizer; /* tokenizer.c */
 

@@ -1116,6 +1116,15 @@ enum { ATTENTION_PREFETCH_BYTES = 4096 };
 static inline void prefetch_range(const void *p, size_t n) {
     for (size_t b = 0; b < n; b += 64) _mm_prefetch((const char *)p + b, _MM_HINT_T0);
 }
+#elif defined(NANO_WASM)
+/* WebAssembly has no prefetch instruction. A plain load of each cache line some way ahead of
+ * the loop that needs it does the same job: nothing depends on it, so the processor issues it
+ * at once, many at a time, where the loop's own loads would each wait their turn. volatile: the
+ * value is unused, and the compiler must keep the load. */
+enum { ATTENTION_TOUCH_TILES = 2, ATTENTION_TOUCH_ROWS = 16 };
+static inline void touch_range(const void *p, size_t n) {
+    for (size_t b = 0; b < n; b += 64) (void)*((const volatile uint8_t *)p + b);
+}
 #endif
 
 void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
@@ -1189,8 +1198,14 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
      * independent sums, where one sum per head would wait on each add's latency, and each key
      * load serves both heads. The tile stays in L1 while the heads visit it. */
     const v128_t vdiv = wasm_f32x4_splat(div);
+    const size_t tile_bytes = (size_t)head_dim * KEY_TILE * sizeof(float);
+    const int n_tiles = (n_pos + KEY_TILE - 1) / KEY_TILE;
+    touch_range(kt,
+                (n_tiles < ATTENTION_TOUCH_TILES ? n_tiles : ATTENTION_TOUCH_TILES) * tile_bytes);
     for (; t + KEY_TILE <= n_pos; t += KEY_TILE) {
         const float *k = kt + key_at(t, 0, head_dim);
+        if (t / KEY_TILE + ATTENTION_TOUCH_TILES < n_tiles) /* the tile that many ahead */
+            touch_range(k + ATTENTION_TOUCH_TILES * tile_bytes / sizeof(float), tile_bytes);
         for (int h0 = 0; h0 < n_q; h0 += 2) {
             const float *q0 = q + (size_t)h0 * head_dim;
             const float *q1 = h0 + 1 < n_q ? q0 + head_dim : q0; /* a lone last head runs twice */
@@ -1306,12 +1321,18 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
         const float *w0 = att + h0 * att_stride;
         const float *w1 = h0 + 1 < n_q ? w0 + att_stride : w0; /* a lone last head runs twice */
         float *out0 = out + (size_t)h0 * head_dim, *out1 = out0 + head_dim;
+        const size_t row_bytes = v_stride * sizeof(float);
+        if (h0 == 0) /* the first rows; the first pass below touches the rest ahead */
+            touch_range(v,
+                        (n_pos < ATTENTION_TOUCH_ROWS ? n_pos : ATTENTION_TOUCH_ROWS) * row_bytes);
         int d = 0;
         for (; d + 16 <= head_dim; d += 16) {
             v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
             v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int t = 0; t < n_pos; t++) {
                 const float *vt = v + (size_t)t * v_stride + d;
+                if (h0 == 0 && d == 0 && t + ATTENTION_TOUCH_ROWS < n_pos)
+                    touch_range(vt + ATTENTION_TOUCH_ROWS * v_stride, row_bytes);
                 v128_t v0 = wasm_v128_load(vt), v1 = wasm_v128_load(vt + 4);
                 v128_t v2 = wasm_v128_load(vt + 8), v3 = wasm_v128_load(vt + 12);
                 v128_t x0 = wasm_v128_load32_splat(w0 + t), x1 = wasm_v128_load32_splat(w1 + t);

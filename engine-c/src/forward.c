@@ -38,7 +38,9 @@ enum {
  * row the same way, in a tile or alone. */
 typedef struct {
     int rows, rows_per_chunk, n_chunks;
-    double bytes; /* weight bytes one pass reads (for the serial/parallel decision) */
+    int unit;       /* chunks start at multiples of this many rows (a kernel's tile) */
+    double bytes;   /* weight bytes one pass reads (for the serial/parallel decision) */
+    double balance; /* cut in two halves: chunk 0's share of the rows (run_halves) */
 } Split;
 
 /* The activations a matrix product reads: f32 rows, and their Q8_0 form for quantized models. */
@@ -104,6 +106,9 @@ struct NanoSession {
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
+    NanoJobFn halves_fn;  /* the job run_halves is timing */
+    long long half_ns[2]; /* how long each of its two chunks took */
+    int half_thread[2];   /* and which thread ran it */
     /* causal spans run each key/value head's projections and attention as one chunk
      * (qkv_attention_chunk): with 2+ threads, and each head's rows starting a packed tile */
     int fuse_attention;
@@ -160,16 +165,26 @@ static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads
     }
     int r = ((rows + n - 1) / n + 3) / 4 * 4; /* rows per chunk: a multiple of the tile of 4 */
     if (r < 4) r = 4;
-    if (w->packed_rows > 0) r = (r + 15) / 16 * 16; /* packed: whole tiles of 16 rows */
+    s.unit = w->packed_rows > 0 ? 16 : 4; /* packed: whole tiles of 16 rows */
+    r = (r + s.unit - 1) / s.unit * s.unit;
     s.rows = rows;
+    s.balance = 0.5;
     s.rows_per_chunk = r;
     s.n_chunks = (rows + r - 1) / r;
     s.bytes = row_bytes * rows;
     return s;
 }
 
-/* Rows [r0, r1) of chunk `chunk` of a split. */
+/* Rows [r0, r1) of chunk `chunk` of a split; a split in two halves cuts at its balance. */
 static void chunk_rows(const Split *sp, int chunk, int *r0, int *r1) {
+    if (sp->n_chunks == 2) {
+        int cut = (int)(sp->rows * sp->balance / sp->unit + 0.5) * sp->unit;
+        if (cut < sp->unit) cut = sp->unit;
+        if (cut > sp->rows - sp->unit) cut = (sp->rows - sp->unit) / sp->unit * sp->unit;
+        *r0 = chunk == 0 ? 0 : cut;
+        *r1 = chunk == 0 ? cut : sp->rows;
+        return;
+    }
     *r0 = chunk * sp->rows_per_chunk;
     *r1 = *r0 + sp->rows_per_chunk < sp->rows ? *r0 + sp->rows_per_chunk : sp->rows;
 }
@@ -182,6 +197,42 @@ static void run_job(NanoSession *s, NanoJobFn fn, int n_chunks, double bytes) {
     } else {
         nano_pool_run(s->pool, fn, s, n_chunks);
     }
+}
+
+/* One chunk of the job run_halves times. */
+static void timed_half(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    long long t0 = nano_clock_ns();
+    s->halves_fn(s, chunk, thread);
+    s->half_ns[chunk] = nano_clock_ns() - t0;
+    s->half_thread[chunk] = thread;
+}
+
+/* Run a job over split sp. Two threads are rarely equally fast (another process on one core, a
+ * busier path to memory, the worker starting a microsecond late), and a job cut in two halves
+ * waits for the slower one. So when two threads ran the halves, move the cut toward equal
+ * finishing times: each thread's speed is its share of the rows over its time, and chunk 0,
+ * which the caller claims first, gets the caller's part of the two speeds, approached a quarter
+ * of the way per job (one slow chunk must not swing it) within 30-70%. Each split keeps its
+ * own cut: a short job suffers more from a late start than a long one. Results never depend
+ * on the cut. */
+static void run_halves(NanoSession *s, NanoJobFn fn, Split *sp) {
+    if (sp->n_chunks != 2 || s->n_threads != 2 || sp->bytes < PARALLEL_MIN_BYTES) {
+        run_job(s, fn, sp->n_chunks, sp->bytes);
+        return;
+    }
+    int r0, cut;
+    chunk_rows(sp, 0, &r0, &cut);
+    s->halves_fn = fn;
+    s->half_thread[0] = s->half_thread[1] = -1;
+    nano_pool_run(s->pool, timed_half, s, 2);
+    if (s->half_thread[0] == s->half_thread[1] || s->half_ns[0] <= 0 || s->half_ns[1] <= 0) return;
+    double share0 = (double)cut / sp->rows;
+    double speed0 = share0 / (double)s->half_ns[0], speed1 = (1.0 - share0) / (double)s->half_ns[1];
+    double caller = s->half_thread[0] == 0 ? speed0 : speed1, worker = speed0 + speed1 - caller;
+    sp->balance += 0.25 * (caller / (caller + worker) - sp->balance);
+    if (sp->balance < 0.3) sp->balance = 0.3;
+    if (sp->balance > 0.7) sp->balance = 0.7;
 }
 
 /* out[t·out_stride + r] for r in [r0, r1): rows of W against the batch, F32 or Q8_0 as W is.
@@ -457,16 +508,16 @@ static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n, i
 
     if (s->lora) lora_down(s, NANO_LORA_WO, s->xba, (size_t)s->q_dim, n);
     s->job_in = prepare_input(s, s->xba, (size_t)s->q_dim, s->q_dim, n);
-    run_job(s, wo_chunk, s->split_o.n_chunks, s->split_o.bytes);
+    run_halves(s, wo_chunk, &s->split_o);
 
     for (int t = 0; t < n; t++)
         rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
                 s->m->ffn_norm + (size_t)layer * E, E);
     s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
-    run_job(s, ffn_up_chunk, s->split_ffn.n_chunks, s->split_ffn.bytes);
+    run_halves(s, ffn_up_chunk, &s->split_ffn);
 
     s->job_in = prepare_input(s, s->hb, (size_t)H, H, n);
-    run_job(s, ffn_down_chunk, s->split_w2.n_chunks, s->split_w2.bytes);
+    run_halves(s, ffn_down_chunk, &s->split_w2);
 }
 
 /* One chunk of the classifier (the output matrix, or the tied embedding table). */
@@ -483,7 +534,7 @@ static void classifier_chunk(void *ctx, int chunk, int thread) {
 static void classify(NanoSession *s, const float *x) {
     rmsnorm(s->xb, x, s->m->final_norm, s->n_embd);
     s->job_in = prepare_input(s, s->xb, (size_t)s->n_embd, s->n_embd, 1);
-    run_job(s, classifier_chunk, s->split_cls.n_chunks, s->split_cls.bytes);
+    run_halves(s, classifier_chunk, &s->split_cls);
     s->has_logits = 1;
 }
 

@@ -284,6 +284,12 @@ void nano_pool_free(NanoPool *p) {
     free(p);
 }
 
+long long nano_clock_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int nano_pool_threads(const NanoPool *p) {
     return p ? p->n_workers + 1 : 1;
 }

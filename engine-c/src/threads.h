@@ -24,5 +24,7 @@ void nano_pool_free(NanoPool *p);
 int nano_pool_threads(const NanoPool *p);
 /* Run fn(ctx, c, thread) for c in [0, n_chunks) and return when all chunks have finished. */
 void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks);
+/* A monotonic clock in nanoseconds, for timing chunks. */
+long long nano_clock_ns(void);
 
 #endif /* NANO_THREADS_H */

@@ -187,6 +187,41 @@ describe("synthetic shapes: native engine ⇄ float64 reference", () => {
   });
 });
 
+// With two threads, a job cut in two halves moves its cut toward equal finishing times
+// (forward.c run_halves), so where a matrix is cut depends on timing. Matrices big enough to be
+// split (over 64 KiB) must still give the 1-thread bits wherever the cut lands, in the native
+// build (cuts at 16-row tiles) and the ASan one (4-row tiles, and sanitizers on the cut).
+describe("two threads cut matrices by measured speed: the same bits as one", () => {
+  const dir = tempDir();
+  for (const quant of ["f32", "q8_0"] as const) {
+    it(quant, () => {
+      const model = makeSyntheticModel({
+        config: {
+          blockSize: 64,
+          vocabSize: 300,
+          nLayer: 2,
+          nEmbd: 256,
+          nHead: 4,
+          nKvHead: 2,
+          nHidden: 768,
+        },
+        quant,
+        seed: 11,
+      });
+      const path = join(dir, `halves-${quant}.bin`);
+      writeFileSync(path, writeModel(model));
+      const ids = Array.from({ length: 24 }, (_, i) => 7 + ((i * 53) % 290)).join(",");
+      const args = ["--model", path, "--ids", ids, "--steps", "16"];
+      const one = dump(nativeEngine, args);
+      expect(dump(nativeEngine, [...args, "--threads", "2"])).toEqual(one);
+      expect(dump(nativeEngine, [...args, "--threads", "2", "--prefill"])).toEqual(
+        dump(nativeEngine, [...args, "--prefill"]),
+      );
+      expect(dump(asanEngine, [...args, "--threads", "2"])).toEqual(one);
+    });
+  }
+});
+
 // Every build computes the same bits (kernels.c): the native build's AVX-512 kernels — Q8_0
 // matrices repacked at load time into 16-row tiles, prefill and decode, 1 and 3 threads — and
 // the ASan build's plain C, on shapes at the edges of those layouts (helpers.ts EDGE_SHAPES),

@@ -34,8 +34,9 @@ enum {
  * turn, native 2-thread decode was 15-25% faster (each thread's prefetch runs ahead within its
  * own rows instead of into its neighbour's, and there are ~8 claims per matrix instead of ~50);
  * in WebAssembly, against 512 KiB chunks, 6-12% faster (its loads have no prefetch: the fewer
- * streams start cold, the better). Results never depend on the cut: the kernels compute every
- * row the same way, in a tile or alone. */
+ * streams start cold, the better). A split in two halves is cut where the two threads'
+ * measured speeds put it (run_halves). Results never depend on the cut: the kernels compute
+ * every row the same way, in a tile or alone. */
 typedef struct {
     int rows, rows_per_chunk, n_chunks;
     int unit;       /* chunks start at multiples of this many rows (a kernel's tile) */

@@ -1125,6 +1125,16 @@ enum { ATTENTION_TOUCH_TILES = 2, ATTENTION_TOUCH_ROWS = 16 };
 static inline void touch_range(const void *p, size_t n) {
     for (size_t b = 0; b < n; b += 64) (void)*((const volatile uint8_t *)p + b);
 }
+
+/* a[i] += x0 · src[4i .. 4i+4) and b[i] += x1 · src[4i .. 4i+4), i < 4: 16 floats for two
+ * heads, the step of both attention loops (each lane one product, then one add, in order). */
+static inline void mul_add_2x16(v128_t a[4], v128_t b[4], v128_t x0, v128_t x1, const float *src) {
+    for (int i = 0; i < 4; i++) {
+        v128_t v = wasm_v128_load(src + 4 * i);
+        a[i] = wasm_f32x4_add(a[i], wasm_f32x4_mul(x0, v));
+        b[i] = wasm_f32x4_add(b[i], wasm_f32x4_mul(x1, v));
+    }
+}
 #endif
 
 void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
@@ -1209,24 +1219,12 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
         for (int h0 = 0; h0 < n_q; h0 += 2) {
             const float *q0 = q + (size_t)h0 * head_dim;
             const float *q1 = h0 + 1 < n_q ? q0 + head_dim : q0; /* a lone last head runs twice */
-            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
-            v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            for (int j = 0; j < head_dim; j++) {
-                const float *kj = k + (size_t)j * KEY_TILE;
-                v128_t k0 = wasm_v128_load(kj), k1 = wasm_v128_load(kj + 4);
-                v128_t k2 = wasm_v128_load(kj + 8), k3 = wasm_v128_load(kj + 12);
-                v128_t x0 = wasm_v128_load32_splat(q0 + j), x1 = wasm_v128_load32_splat(q1 + j);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x0, k0));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x0, k1));
-                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x0, k2));
-                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x0, k3));
-                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(x1, k0));
-                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(x1, k1));
-                b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(x1, k2));
-                b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(x1, k3));
-            }
+            v128_t a[4], b[4];
+            for (int i = 0; i < 4; i++) a[i] = b[i] = wasm_f32x4_splat(0.0f);
+            for (int j = 0; j < head_dim; j++)
+                mul_add_2x16(a, b, wasm_v128_load32_splat(q0 + j), wasm_v128_load32_splat(q1 + j),
+                             k + (size_t)j * KEY_TILE);
             float *s0 = scores + h0 * score_stride + t;
-            v128_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
             for (int i = 0; i < 4; i++) {
                 wasm_v128_store(s0 + 4 * i, wasm_f32x4_div(a[i], vdiv));
                 if (h0 + 1 < n_q)
@@ -1327,25 +1325,15 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
                         (n_pos < ATTENTION_TOUCH_ROWS ? n_pos : ATTENTION_TOUCH_ROWS) * row_bytes);
         int d = 0;
         for (; d + 16 <= head_dim; d += 16) {
-            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
-            v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            v128_t a[4], b[4];
+            for (int i = 0; i < 4; i++) a[i] = b[i] = wasm_f32x4_splat(0.0f);
             for (int t = 0; t < n_pos; t++) {
                 const float *vt = v + (size_t)t * v_stride + d;
                 if (h0 == 0 && d == 0 && t + ATTENTION_TOUCH_ROWS < n_pos)
                     touch_range(vt + ATTENTION_TOUCH_ROWS * v_stride, row_bytes);
-                v128_t v0 = wasm_v128_load(vt), v1 = wasm_v128_load(vt + 4);
-                v128_t v2 = wasm_v128_load(vt + 8), v3 = wasm_v128_load(vt + 12);
-                v128_t x0 = wasm_v128_load32_splat(w0 + t), x1 = wasm_v128_load32_splat(w1 + t);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x0, v0));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x0, v1));
-                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x0, v2));
-                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x0, v3));
-                b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(x1, v0));
-                b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(x1, v1));
-                b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(x1, v2));
-                b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(x1, v3));
+                mul_add_2x16(a, b, wasm_v128_load32_splat(w0 + t), wasm_v128_load32_splat(w1 + t),
+                             vt);
             }
-            v128_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
             for (int i = 0; i < 4; i++) {
                 wasm_v128_store(out0 + d + 4 * i, a[i]);
                 if (h0 + 1 < n_q) wasm_v128_store(out1 + d + 4 * i, b[i]);

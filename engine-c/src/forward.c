@@ -164,10 +164,8 @@ static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads
         int rounds = (int)(per_thread / CHUNK_MAX_BYTES) + 1;
         n = n_threads * rounds;
     }
-    int r = ((rows + n - 1) / n + 3) / 4 * 4; /* rows per chunk: a multiple of the tile of 4 */
-    if (r < 4) r = 4;
-    s.unit = w->packed_rows > 0 ? 16 : 4; /* packed: whole tiles of 16 rows */
-    r = (r + s.unit - 1) / s.unit * s.unit;
+    s.unit = w->packed_rows > 0 ? 16 : 4; /* a kernel's tile: 16 packed rows, else 4 */
+    int r = ((rows + n - 1) / n + s.unit - 1) / s.unit * s.unit; /* rows per chunk */
     s.rows = rows;
     s.balance = 0.5;
     s.rows_per_chunk = r;

@@ -761,7 +761,12 @@ static inline void group16_q8(v128_t out[4], const int8_t *w, const int8_t *xq, 
         a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_shr(hi, 8), x2));                  \
         w += 32;                                                                                   \
     } while (0)
-    if (x16)
+    if (x16 && gs % 4 == 0) /* two steps per pass: +10% (four: 10-20% slower, in V8) */
+        for (int c = 0; c < gs; c += 4) {
+            NANO_DOT16_STEP(wasm_v128_load32_splat(x16 + c));
+            NANO_DOT16_STEP(wasm_v128_load32_splat(x16 + c + 2));
+        }
+    else if (x16)
         for (int c = 0; c < gs; c += 2) NANO_DOT16_STEP(wasm_v128_load32_splat(x16 + c));
     else
         for (int c = 0; c < gs; c += 2)

@@ -66,8 +66,8 @@ struct NanoSession {
     int group_size; /* Q8_0 group length; 0 for F32 models */
     float sqrt_head_dim;
 
-    /* Each layer's keys and values, one contiguous region per key/value head, which one
-     * attention chunk streams. Keys in tiles of KEY_TILE positions, transposed within a tile
+    /* Each layer's keys and values, one contiguous region per key/value head, which attention
+     * streams in one pass. Keys in tiles of KEY_TILE positions, transposed within a tile
      * (dimension-major), so attention scores vectorize across positions (kernels.h
      * attention_scores); values position-major, as attention_mix reads. */
     float *key_cache;   /* (n_layer, n_kv_head, block_size / KEY_TILE, head_dim, KEY_TILE) */

@@ -692,7 +692,7 @@ static float dot1_q8_x16(const int8_t *w, const uint8_t *s, const int16_t *x16, 
  * i32x4.dot_i16x8_s (pmaddwd): it multiplies int16 lanes in pairs and adds each pair, so a dot
  * of 2 columns of 4 rows against the 2 activations splatted adds them to those 4 rows' totals,
  * with no horizontal sum per row and group. WebAssembly decode is bound by instructions, not
- * memory (the kernel streams as fast from L1 as from DRAM), so the layout is chosen to save
+ * memory (the kernel streams from DRAM at ~90% of its speed from L1), so the layout saves
  * them: packed, a tile of 16 rows stores each 2 columns of its 16 rows as 32 bytes, two
  * 16-byte halves of 8 rows each. Read as eight int16 lanes, lane k of a half holds, for column
  * k % 2, row k / 2 in its low byte as an unsigned w + 128 (pack_xor) and row 4 + k / 2 in its

@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,13 +108,20 @@ struct NanoSession {
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
+    int fixed_cuts;       /* NANO_TEST_CUT set the halves' cuts, and run_halves keeps them */
     NanoJobFn halves_fn;  /* the job run_halves is timing */
     long long half_ns[2]; /* how long each of its two chunks took */
     int half_thread[2];   /* and which thread ran it */
     /* causal spans run the projections and attention of a run of key/value heads as one chunk
      * (qkv_attention_chunk): with 2+ threads, and each head's rows starting a packed tile */
     int fuse_attention;
-    int qkv_chunks; /* min(n_threads, n_kv_head) chunks, each a run of heads */
+    int qkv_chunks;  /* min(n_threads, n_kv_head) chunks, each a run of heads; or with 2 threads */
+    Split split_qkv; /* two chunks cut at a measured balance, in units of a head's rows */
+    int qkv_unit_rows;          /* rows of wk (and of wv) in one unit; wq has group times as many */
+    int qkv_units_per_head;     /* head_dim / qkv_unit_rows */
+    int qkv_shared_head;        /* the head whose rows the cut divides between the chunks, or -1 */
+    atomic_int qkv_shared_rows; /* chunks that have projected their rows of that head */
+    atomic_int qkv_shared_claimed; /* a chunk has taken that head's attention */
 
     /* what the current job works on (read by the chunk functions) */
     int span_pos0; /* position of the span's first token */
@@ -217,7 +225,7 @@ static void timed_half(void *ctx, int chunk, int thread) {
  * own cut: a short job suffers more from a late start than a long one. Results never depend
  * on the cut. */
 static void run_halves(NanoSession *s, NanoJobFn fn, Split *sp) {
-    if (sp->n_chunks != 2 || s->n_threads != 2 || sp->bytes < PARALLEL_MIN_BYTES) {
+    if (sp->n_chunks != 2 || s->n_threads != 2 || sp->bytes < PARALLEL_MIN_BYTES || s->fixed_cuts) {
         run_job(s, fn, sp->n_chunks, sp->bytes);
         return;
     }
@@ -435,23 +443,43 @@ static void attention_chunk(void *ctx, int chunk, int thread) {
     attend(s, chunk / s->n_kv_head, chunk % s->n_kv_head, thread);
 }
 
-/* One chunk of a causal span's whole attention, for a run of key/value heads: their rows of
- * the Q, K and V projections (the query heads that share them, their keys, their values), RoPE,
- * the cache, and their attention for every token of the batch. Each head's attention needs only
- * its own projections and its own cache (causal: positions up to the token's own, all written
- * by this chunk or earlier spans), so one job per layer does all of it: one synchronisation
- * fewer per layer than projecting everything first, and the RoPE and cache stores run in
- * parallel. One chunk per thread, each a contiguous run of heads: each thread then reads three
- * long runs of rows. A chunk per head, claimed by whichever thread was free, had both threads
- * reading short runs side by side, which the hardware prefetcher follows poorly (most of all in
- * WebAssembly, which has no prefetch instruction: the projections ran ~25% slower). */
+/* RoPE, the cache, and attention of key/value head `kv_head` for every token of the batch. */
+static void cache_and_attend(NanoSession *s, int kv_head, int thread) {
+    for (int t = 0; t < s->job_n; t++) rope_and_cache(s, t, kv_head);
+    for (int t = 0; t < s->job_n; t++) attend(s, t, kv_head, thread);
+}
+
+/* One chunk of a causal span's whole attention: a run of the Q, K and V projections' rows
+ * (of the query heads that share a key/value head, its keys, its values), then RoPE, the cache
+ * and the attention of every head whose rows the chunk projected, for every token of the batch.
+ * Each head's attention needs only its own projections and its own cache (causal: positions up
+ * to the token's own, all written by this chunk or earlier spans), so one job per layer does
+ * all of it: one synchronisation fewer per layer than projecting everything first, and the
+ * RoPE and cache stores run in parallel. Each chunk is one contiguous run of rows in each
+ * matrix: a chunk per head, claimed by whichever thread was free, had both threads reading
+ * short runs side by side, which the hardware prefetcher follows poorly (most of all in
+ * WebAssembly, which has no prefetch instruction: the projections ran ~25% slower).
+ *
+ * With two threads the cut between the chunks is measured like run_halves' (the two cores of
+ * a shared machine often differ by 20-30% in speed, and a cut between whole heads left the
+ * faster thread idle for up to a tenth of the token), so it may fall inside a head, in steps
+ * of 16 rows of wk (a packed tile). That head's attention then waits for both chunks' rows:
+ * each chunk counts itself in once it has projected them, and after its own heads a chunk that
+ * finds both counted claims it, so it goes to whichever finishes first once it can run. */
 static void qkv_attention_chunk(void *ctx, int chunk, int thread) {
     NanoSession *s = ctx;
     const NanoModel *m = s->m;
-    int l = s->job_layer, T = s->job_n, hd = s->head_dim, qrows = s->group * hd;
-    int h0 = chunk * s->n_kv_head / s->qkv_chunks, h1 = (chunk + 1) * s->n_kv_head / s->qkv_chunks;
+    int l = s->job_layer, T = s->job_n, per_head = s->qkv_units_per_head;
+    int u0, u1; /* units of rows: per_head to a head */
+    if (s->n_threads == 2) {
+        chunk_rows(&s->split_qkv, chunk, &u0, &u1);
+    } else {
+        u0 = chunk * s->n_kv_head / s->qkv_chunks * per_head;
+        u1 = (chunk + 1) * s->n_kv_head / s->qkv_chunks * per_head;
+    }
     float *q = s->q + (size_t)s->job_first * s->q_dim;
-    int q0 = h0 * qrows, q1 = h1 * qrows, k0 = h0 * hd, k1 = h1 * hd;
+    int kv_rows = s->qkv_unit_rows, q_rows = s->group * kv_rows;
+    int q0 = u0 * q_rows, q1 = u1 * q_rows, k0 = u0 * kv_rows, k1 = u1 * kv_rows;
     matmul_rows(q, (size_t)s->q_dim, &m->wq[l], q0, q1, &s->job_in, T, s->group_size);
     matmul_rows(s->kb, (size_t)s->kv_dim, &m->wk[l], k0, k1, &s->job_in, T, s->group_size);
     matmul_rows(s->vb, (size_t)s->kv_dim, &m->wv[l], k0, k1, &s->job_in, T, s->group_size);
@@ -460,10 +488,28 @@ static void qkv_attention_chunk(void *ctx, int chunk, int thread) {
         lora_add_rows(s, NANO_LORA_WK, s->kb, (size_t)s->kv_dim, k0, k1, T);
         lora_add_rows(s, NANO_LORA_WV, s->vb, (size_t)s->kv_dim, k0, k1, T);
     }
-    for (int kv_head = h0; kv_head < h1; kv_head++) {
-        for (int t = 0; t < T; t++) rope_and_cache(s, t, kv_head);
-        for (int t = 0; t < T; t++) attend(s, t, kv_head, thread);
+    int shared = s->qkv_shared_head;
+    int mine = shared >= 0 && shared * per_head < u1 && u0 < (shared + 1) * per_head;
+    if (mine) atomic_fetch_add_explicit(&s->qkv_shared_rows, 1, memory_order_acq_rel);
+    for (int kv_head = (u0 + per_head - 1) / per_head; kv_head < u1 / per_head; kv_head++)
+        cache_and_attend(s, kv_head, thread);
+    if (mine && atomic_load_explicit(&s->qkv_shared_rows, memory_order_acquire) == 2 &&
+        !atomic_exchange_explicit(&s->qkv_shared_claimed, 1, memory_order_relaxed))
+        cache_and_attend(s, shared, thread);
+}
+
+/* Run qkv_attention_chunk over the batch set up by attention_input. */
+static void run_qkv_attention(NanoSession *s) {
+    if (s->n_threads != 2) {
+        run_job(s, qkv_attention_chunk, s->qkv_chunks, s->split_qkv.bytes);
+        return;
     }
+    int u0, cut;
+    chunk_rows(&s->split_qkv, 0, &u0, &cut);
+    s->qkv_shared_head = cut % s->qkv_units_per_head ? cut / s->qkv_units_per_head : -1;
+    atomic_store_explicit(&s->qkv_shared_rows, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->qkv_shared_claimed, 0, memory_order_relaxed);
+    run_halves(s, qkv_attention_chunk, &s->split_qkv); /* publishing orders the stores above */
 }
 
 /* One chunk of the output projection wo, added into the residual stream. */
@@ -568,8 +614,7 @@ static void run_span(NanoSession *s, const int32_t *tokens, int n, int pos0, int
             for (int first = 0; first < n; first += BATCH) {
                 int nb = n - first < BATCH ? n - first : BATCH;
                 attention_input(s, l, first, nb);
-                run_job(s, qkv_attention_chunk, s->qkv_chunks,
-                        s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
+                run_qkv_attention(s);
                 attention_out_and_ffn(s, l, first, nb, 1);
             }
         } else { /* every batch's keys first: a non-causal token attends to all of them */
@@ -716,6 +761,30 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
     s->split_cls = make_split(&m->output, s->vocab, 1, nt);
     s->fuse_attention = s->n_threads > 1; /* one thread has nothing to synchronise */
     s->qkv_chunks = nt < s->n_kv_head ? nt : s->n_kv_head;
+    /* units of 16 rows of wk when a head has whole tiles of them, else whole heads */
+    s->qkv_unit_rows = s->head_dim % 16 == 0 ? 16 : s->head_dim;
+    s->qkv_units_per_head = s->head_dim / s->qkv_unit_rows;
+    s->split_qkv = (Split){.rows = s->n_kv_head * s->qkv_units_per_head,
+                           .unit = 1,
+                           .n_chunks = 2,
+                           .balance = 0.5,
+                           .bytes = s->split_q.bytes + s->split_k.bytes + s->split_v.bytes};
+    s->split_qkv.rows_per_chunk = (s->split_qkv.rows + 1) / 2;
+    atomic_init(&s->qkv_shared_rows, 0);
+    atomic_init(&s->qkv_shared_claimed, 0);
+    /* For the tests: cut every job in two halves at this share of its rows (0.05-0.95) instead
+     * of where the threads' speeds put it, so that a cut's every position can be checked. */
+    const char *cut = getenv("NANO_TEST_CUT");
+    if (cut && nt == 2) {
+        double share = atof(cut);
+        if (share >= 0.05 && share <= 0.95) {
+            Split *splits[] = {&s->split_q,   &s->split_k,  &s->split_v,   &s->split_o,
+                               &s->split_ffn, &s->split_w2, &s->split_cls, &s->split_qkv};
+            for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++)
+                splits[i]->balance = share;
+            s->fixed_cuts = 1;
+        }
+    }
     const NanoMatrix *qkv[3] = {&m->wq[0], &m->wk[0], &m->wv[0]};
     for (int i = 0; i < 3; i++)
         if (qkv[i]->packed_rows > 0 && s->head_dim % 16 != 0) s->fuse_attention = 0;

@@ -30,8 +30,11 @@ interface DumpStep {
 }
 
 /** Run `nanolm-engine dump` and parse its steps. */
-function dump(engine: string, args: string[]): DumpStep[] {
-  const r = run(engine, ["dump", ...args], engine === asanEngine ? sanitizerEnv : {});
+function dump(engine: string, args: string[], env: Record<string, string> = {}): DumpStep[] {
+  const r = run(engine, ["dump", ...args], {
+    ...(engine === asanEngine ? sanitizerEnv : {}),
+    ...env,
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return (JSON.parse(r.stdout) as { steps: DumpStep[] }).steps;
@@ -220,6 +223,42 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
       expect(dump(asanEngine, [...args, "--threads", "2"])).toEqual(one);
     });
   }
+
+  // The fused Q/K/V-and-attention job may cut inside a head's rows (forward.c
+  // qkv_attention_chunk): that head's attention waits for both halves. NANO_TEST_CUT pins every
+  // cut; head_dim 64 is 4 units of 16 rows, so 0.2 and 0.62 cut inside heads 0 and 1 (units 2
+  // and 5 of 8), 0.45 between them.
+  it("at fixed cuts, inside a head's rows too (both formats, native and ASan, observed)", () => {
+    for (const quant of ["f32", "q8_0"] as const) {
+      const model = makeSyntheticModel({
+        config: {
+          blockSize: 64,
+          vocabSize: 300,
+          nLayer: 2,
+          nEmbd: 256,
+          nHead: 4,
+          nKvHead: 2,
+          nHidden: 768,
+        },
+        quant,
+        seed: 12,
+      });
+      const path = join(dir, `cuts-${quant}.bin`);
+      writeFileSync(path, writeModel(model));
+      const ids = Array.from({ length: 20 }, (_, i) => 7 + ((i * 41) % 290)).join(",");
+      const args = ["--model", path, "--ids", ids, "--steps", "8", "--observe"];
+      const one = dump(nativeEngine, args);
+      const prefilled = dump(nativeEngine, [...args, "--prefill"]);
+      for (const cut of ["0.2", "0.45", "0.62"]) {
+        const env = { NANO_TEST_CUT: cut };
+        expect(dump(nativeEngine, [...args, "--threads", "2"], env)).toEqual(one);
+        expect(dump(nativeEngine, [...args, "--threads", "2", "--prefill"], env)).toEqual(
+          prefilled,
+        );
+      }
+      expect(dump(asanEngine, [...args, "--threads", "2"], { NANO_TEST_CUT: "0.62" })).toEqual(one);
+    }
+  });
 });
 
 // Every build computes the same bits (kernels.c): the native build's AVX-512 kernels — Q8_0

@@ -772,6 +772,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
     s->split_qkv.rows_per_chunk = (s->split_qkv.rows + 1) / 2;
     atomic_init(&s->qkv_shared_rows, 0);
     atomic_init(&s->qkv_shared_claimed, 0);
+#ifndef __EMSCRIPTEN__ /* (whose getenv would pull the environment into the module) */
     /* For the tests: cut every job in two halves at this share of its rows (0.05-0.95) instead
      * of where the threads' speeds put it, so that a cut's every position can be checked. */
     const char *cut = getenv("NANO_TEST_CUT");
@@ -785,6 +786,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
             s->fixed_cuts = 1;
         }
     }
+#endif
     const NanoMatrix *qkv[3] = {&m->wq[0], &m->wk[0], &m->wv[0]};
     for (int i = 0; i < 3; i++)
         if (qkv[i]->packed_rows > 0 && s->head_dim % 16 != 0) s->fuse_attention = 0;

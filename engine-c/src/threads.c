@@ -6,9 +6,11 @@
  * never run a chunk of a newer job with the fn/ctx it read for an older one, nor claim past the
  * end of an old job because it read the newer job's (larger) chunk count.
  *
- * Waiting is hybrid. Workers poll for the next job for a few tens of microseconds (decode
- * issues one every few microseconds), pausing briefly and then yielding the core at each step,
- * and then sleep on a futex (Linux) or a condition variable (elsewhere, Emscripten included).
+ * Waiting is hybrid. Workers poll for the next job for 200 microseconds (decode issues one
+ * every few microseconds, and a JavaScript caller that samples between tokens leaves 30-80),
+ * pausing briefly and then yielding the core at each step, and then sleep on a futex (Linux) or
+ * a condition variable (elsewhere, Emscripten included): waking a sleeping WebAssembly worker
+ * took ~45 µs, once per token when they slept between tokens (50 µs of polling).
  * The caller, once no chunk is left to claim, polls the same way for the chunks still running
  * and then blocks (futex) or yields: on a machine with more runnable threads than cores (another
  * process busy on one of our two cores) the worker it waits for may have been preempted in the
@@ -56,9 +58,9 @@ static inline void cpu_relax(void) {}
 #endif
 
 enum {
-    WORKER_SPIN_NS = 50000, /* a worker polls this long for the next job before sleeping */
-    CALLER_SPIN_NS = 20000, /* the caller polls this long for running chunks, then blocks */
-    PAUSE_SPIN_NS = 2000,   /* polling uses the pause instruction this long, then sched_yield */
+    WORKER_SPIN_NS = 200000, /* a worker polls this long for the next job before sleeping */
+    CALLER_SPIN_NS = 20000,  /* the caller polls this long for running chunks, then blocks */
+    PAUSE_SPIN_NS = 2000,    /* polling uses the pause instruction this long, then sched_yield */
 };
 
 #define CACHE_LINE 64

@@ -35,9 +35,11 @@ enum {
  * turn, native 2-thread decode was 15-25% faster (each thread's prefetch runs ahead within its
  * own rows instead of into its neighbour's, and there are ~8 claims per matrix instead of ~50);
  * in WebAssembly, against 512 KiB chunks, 6-12% faster (its loads have no prefetch: the fewer
- * streams start cold, the better). A split in two halves is cut where the two threads'
- * measured speeds put it (run_halves). Results never depend on the cut: the kernels compute
- * every row the same way, in a tile or alone. */
+ * streams start cold, the better). Two threads always get two halves, cut where the threads'
+ * measured speeds put it (run_halves): the two cores of a shared machine often differ by
+ * 20-30%, and chunks claimed in turn even that out only to a whole chunk (with 4 MiB chunks an
+ * F32 FFN job came in four, and the faster thread waited most of one). Results never depend on
+ * the cut: the kernels compute every row the same way, in a tile or alone. */
 typedef struct {
     int rows, rows_per_chunk, n_chunks;
     int unit;       /* chunks start at multiples of this many rows (a kernel's tile) */
@@ -168,7 +170,9 @@ static Split make_split(const NanoMatrix *w, int rows, int n_mats, int n_threads
     double row_bytes = w->q ? (double)w->cols * (1.0 + 4.0 / 128.0) : (double)w->cols * 4.0;
     row_bytes *= n_mats;
     int n = 1; /* chunks wanted */
-    if (n_threads > 1) {
+    if (n_threads == 2) {
+        n = 2; /* halves, whatever the size: run_halves cuts them where the speeds say */
+    } else if (n_threads > 1) {
         double per_thread = row_bytes * rows / n_threads;
         int rounds = (int)(per_thread / CHUNK_MAX_BYTES) + 1;
         n = n_threads * rounds;

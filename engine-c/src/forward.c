@@ -110,10 +110,16 @@ struct NanoSession {
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
-    int fixed_cuts;       /* NANO_TEST_CUT set the halves' cuts, and run_halves keeps them */
-    NanoJobFn halves_fn;  /* the job run_halves is timing */
-    long long half_ns[2]; /* how long each of its two chunks took */
-    int half_thread[2];   /* and which thread ran it */
+    int fixed_cuts;      /* NANO_TEST_CUT set the halves' cuts, and run_halves keeps them */
+    NanoJobFn halves_fn; /* the job run_halves is timing */
+    /* the rows job run_split is running: its rows, its split, and (two threads) the rows in the
+     * middle, lo << 32 | hi, that neither half has taken yet, claimed a block at a time */
+    void (*job_rows)(NanoSession *s, int r0, int r1, int thread);
+    const Split *job_split;
+    _Atomic uint64_t middle;
+    int middle_lo, middle_hi, middle_block; /* where the middle began and ended; its blocks */
+    long long half_ns[2];                   /* how long each of its two chunks took */
+    int half_thread[2];                     /* and which thread ran it */
     /* causal spans run the projections and attention of a run of key/value heads as one chunk
      * (qkv_attention_chunk): with 2+ threads, and each head's rows starting a packed tile */
     int fuse_attention;
@@ -245,6 +251,88 @@ static void run_halves(NanoSession *s, NanoJobFn fn, Split *sp) {
     sp->balance += 0.25 * (caller / (caller + worker) - sp->balance);
     if (sp->balance < 0.3) sp->balance = 0.3;
     if (sp->balance > 0.7) sp->balance = 0.7;
+}
+
+/* A rows job's chunk `chunk` of its split, on the pool. */
+static void split_chunk(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1;
+    chunk_rows(s->job_split, chunk, &r0, &r1);
+    s->job_rows(s, r0, r1, thread);
+}
+
+/* Take the next block of the middle rows, from its bottom or its top; 0 when none is left. */
+static int claim_middle(NanoSession *s, int from_top, int *r0, int *r1) {
+    uint64_t m = atomic_load_explicit(&s->middle, memory_order_relaxed);
+    for (;;) {
+        int lo = (int)(m >> 32), hi = (int)(uint32_t)m, b = s->middle_block;
+        if (lo >= hi) return 0;
+        int a = from_top ? (hi - b > lo ? hi - b : lo) : lo;
+        int z = from_top ? hi : (lo + b < hi ? lo + b : hi);
+        uint64_t left =
+            from_top ? (uint64_t)lo << 32 | (uint32_t)a : (uint64_t)z << 32 | (uint32_t)hi;
+        /* relaxed: the claim only divides the work; the pool's wait publishes the results */
+        if (atomic_compare_exchange_weak_explicit(&s->middle, &m, left, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *r0 = a, *r1 = z;
+            return 1;
+        }
+    }
+}
+
+/* One half of a rows job: its own run of rows, then blocks of the middle until none is left,
+ * the bottom half's from below (continuing its own stream), the top half's from above. */
+static void half_and_middle(void *ctx, int chunk, int thread) {
+    NanoSession *s = ctx;
+    int r0, r1;
+    if (chunk == 0)
+        s->job_rows(s, 0, s->middle_lo, thread);
+    else
+        s->job_rows(s, s->middle_hi, s->job_split->rows, thread);
+    while (claim_middle(s, chunk, &r0, &r1)) s->job_rows(s, r0, r1, thread);
+    s->half_thread[chunk] = thread;
+}
+
+/* Run rows(s, r0, r1, thread) over every row of split sp. With two threads each takes one long
+ * run from its end of the matrix, cut at the split's balance, and the rows around the cut (an
+ * eighth of them, at least two blocks of ~64 KiB) are left in the middle for whichever thread
+ * gets there first: the threads finish within a block of each other however their speeds
+ * differ on this job (a predicted cut alone left up to ~20 µs of a 60 µs FFN job idle when the
+ * cores' speeds shifted). Where the two met is where this job's cut should have been, so the
+ * balance moves half way there. Native 2-thread decode, alternated A/B against the timed cut
+ * alone: Q8_0 +5%, F32 +1% (medians of 5). WebAssembly keeps the timed cut (run_halves): it
+ * has no prefetch instruction, and the middle's short runs, each of the top half's starting
+ * cold, cost it more than they saved (decode 3-5% slower, medians of 6 and 7). */
+static void run_split(NanoSession *s, void (*rows)(NanoSession *, int, int, int), Split *sp) {
+    s->job_rows = rows;
+    s->job_split = sp;
+#if defined(__EMSCRIPTEN__)
+    run_halves(s, split_chunk, sp);
+    return;
+#endif
+    if (sp->n_chunks != 2 || s->n_threads != 2 || sp->bytes < PARALLEL_MIN_BYTES || s->fixed_cuts) {
+        run_job(s, split_chunk, sp->n_chunks, sp->bytes);
+        return;
+    }
+    int r0, cut, n = sp->rows, unit = sp->unit;
+    chunk_rows(sp, 0, &r0, &cut);
+    int block = (int)(65536.0 * n / sp->bytes) / unit * unit;
+    if (block < unit) block = unit;
+    int mid = n / 8 > 2 * block ? n / 8 : 2 * block;
+    int lo = (cut - mid / 2) / unit * unit;
+    if (lo < 0) lo = 0;
+    int hi = lo + (mid + unit - 1) / unit * unit;
+    if (hi > n) hi = n;
+    s->middle_lo = lo, s->middle_hi = hi, s->middle_block = block;
+    atomic_store_explicit(&s->middle, (uint64_t)lo << 32 | (uint32_t)hi, memory_order_relaxed);
+    s->half_thread[0] = s->half_thread[1] = -1;
+    nano_pool_run(s->pool, half_and_middle, s, 2); /* publishing orders the stores above */
+    if (s->half_thread[0] < 0 || s->half_thread[0] == s->half_thread[1]) return;
+    double met = (double)(atomic_load_explicit(&s->middle, memory_order_relaxed) >> 32) / n;
+    double caller = s->half_thread[0] == 0 ? met : 1.0 - met; /* the caller's share */
+    sp->balance += 0.5 * (caller - sp->balance);
+    if (sp->balance < 0.2) sp->balance = 0.2;
+    if (sp->balance > 0.8) sp->balance = 0.8;
 }
 
 /* out[t·out_stride + r] for r in [r0, r1): rows of W against the batch, F32 or Q8_0 as W is.
@@ -516,37 +604,31 @@ static void run_qkv_attention(NanoSession *s) {
     run_halves(s, qkv_attention_chunk, &s->split_qkv); /* publishing orders the stores above */
 }
 
-/* One chunk of the output projection wo, added into the residual stream. */
-static void wo_chunk(void *ctx, int chunk, int thread) {
-    NanoSession *s = ctx;
-    int r0, r1, E = s->n_embd, T = s->job_n;
+/* Rows [r0, r1) of the output projection wo, added into the residual stream. */
+static void wo_rows(NanoSession *s, int r0, int r1, int thread) {
+    int E = s->n_embd, T = s->job_n;
     (void)thread;
-    chunk_rows(&s->split_o, chunk, &r0, &r1);
     matmul_rows(s->xb2, (size_t)E, &s->m->wo[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     if (s->lora) lora_add_rows(s, NANO_LORA_WO, s->xb2, (size_t)E, r0, r1, T);
     for (int t = 0; t < T; t++)
         add_f32(s->x + (size_t)(s->job_first + t) * E + r0, s->xb2 + (size_t)t * E + r0, r1 - r0);
 }
 
-/* One chunk of the fused gate and up projections and the SwiGLU between them:
+/* Rows [r0, r1) of the fused gate and up projections and the SwiGLU between them:
  * hb = SiLU(W1·x) ⊙ W3·x for a range of hidden units. */
-static void ffn_up_chunk(void *ctx, int chunk, int thread) {
-    NanoSession *s = ctx;
-    int r0, r1, H = s->n_hidden, T = s->job_n;
+static void ffn_up_rows(NanoSession *s, int r0, int r1, int thread) {
+    int H = s->n_hidden, T = s->job_n;
     (void)thread;
-    chunk_rows(&s->split_ffn, chunk, &r0, &r1);
     matmul_rows(s->hb, (size_t)H, &s->m->w1[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     matmul_rows(s->hb2, (size_t)H, &s->m->w3[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     for (int t = 0; t < T; t++)
         swiglu(s->hb + (size_t)t * H + r0, s->hb2 + (size_t)t * H + r0, r1 - r0);
 }
 
-/* One chunk of the down projection w2, added into the residual stream. */
-static void ffn_down_chunk(void *ctx, int chunk, int thread) {
-    NanoSession *s = ctx;
-    int r0, r1, E = s->n_embd, T = s->job_n;
+/* Rows [r0, r1) of the down projection w2, added into the residual stream. */
+static void ffn_down_rows(NanoSession *s, int r0, int r1, int thread) {
+    int E = s->n_embd, T = s->job_n;
     (void)thread;
-    chunk_rows(&s->split_w2, chunk, &r0, &r1);
     matmul_rows(s->xb2, (size_t)E, &s->m->w2[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     for (int t = 0; t < T; t++)
         add_f32(s->x + (size_t)(s->job_first + t) * E + r0, s->xb2 + (size_t)t * E + r0, r1 - r0);
@@ -565,24 +647,21 @@ static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n, i
 
     if (s->lora) lora_down(s, NANO_LORA_WO, s->xba, (size_t)s->q_dim, n);
     s->job_in = prepare_input(s, s->xba, (size_t)s->q_dim, s->q_dim, n);
-    run_halves(s, wo_chunk, &s->split_o);
+    run_split(s, wo_rows, &s->split_o);
 
     for (int t = 0; t < n; t++)
         rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
                 s->m->ffn_norm + (size_t)layer * E, E);
     s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
-    run_halves(s, ffn_up_chunk, &s->split_ffn);
+    run_split(s, ffn_up_rows, &s->split_ffn);
 
     s->job_in = prepare_input(s, s->hb, (size_t)H, H, n);
-    run_halves(s, ffn_down_chunk, &s->split_w2);
+    run_split(s, ffn_down_rows, &s->split_w2);
 }
 
-/* One chunk of the classifier (the output matrix, or the tied embedding table). */
-static void classifier_chunk(void *ctx, int chunk, int thread) {
-    NanoSession *s = ctx;
-    int r0, r1;
+/* Rows [r0, r1) of the classifier (the output matrix, or the tied embedding table). */
+static void classifier_rows(NanoSession *s, int r0, int r1, int thread) {
     (void)thread;
-    chunk_rows(&s->split_cls, chunk, &r0, &r1);
     matmul_rows(s->logits, (size_t)s->vocab, &s->m->output, r0, r1, &s->job_in, 1, s->group_size);
 }
 
@@ -591,7 +670,7 @@ static void classifier_chunk(void *ctx, int chunk, int thread) {
 static void classify(NanoSession *s, const float *x) {
     rmsnorm(s->xb, x, s->m->final_norm, s->n_embd);
     s->job_in = prepare_input(s, s->xb, (size_t)s->n_embd, s->n_embd, 1);
-    run_halves(s, classifier_chunk, &s->split_cls);
+    run_split(s, classifier_rows, &s->split_cls);
     s->has_logits = 1;
 }
 
@@ -776,6 +855,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
     s->split_qkv.rows_per_chunk = (s->split_qkv.rows + 1) / 2;
     atomic_init(&s->qkv_shared_rows, 0);
     atomic_init(&s->qkv_shared_claimed, 0);
+    atomic_init(&s->middle, 0);
 #ifndef __EMSCRIPTEN__ /* (whose getenv would pull the environment into the module) */
     /* For the tests: cut every job in two halves at this share of its rows (0.05-0.95) instead
      * of where the threads' speeds put it, so that a cut's every position can be checked. */

@@ -111,6 +111,7 @@ struct NanoSession {
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
     int fixed_cuts;      /* NANO_TEST_CUT set the halves' cuts, and run_halves keeps them */
+    int serial_halves;   /* NANO_TEST_HALVES: run_split's halves in turn, 1 the top first */
     NanoJobFn halves_fn; /* the job run_halves is timing */
     /* the rows job run_split is running: its rows, its split, and (two threads) the rows in the
      * middle, lo << 32 | hi, that neither half has taken yet, claimed a block at a time */
@@ -261,13 +262,17 @@ static void split_chunk(void *ctx, int chunk, int thread) {
     s->job_rows(s, r0, r1, thread);
 }
 
-/* Take the next block of the middle rows, from its bottom or its top; 0 when none is left. */
+/* Take the next block of the middle rows, from its bottom or its top; 0 when none is left.
+ * Every block starts on a kernel tile (the split's unit), as a packed matrix's rows must: the
+ * bottom is always on one, and the top may be the matrix's last row, so a block taken from
+ * the top starts on the tile boundary at or below hi - block. */
 static int claim_middle(NanoSession *s, int from_top, int *r0, int *r1) {
     uint64_t m = atomic_load_explicit(&s->middle, memory_order_relaxed);
+    int unit = s->job_split->unit;
     for (;;) {
         int lo = (int)(m >> 32), hi = (int)(uint32_t)m, b = s->middle_block;
         if (lo >= hi) return 0;
-        int a = from_top ? (hi - b > lo ? hi - b : lo) : lo;
+        int a = from_top ? ((hi - b) / unit * unit > lo ? (hi - b) / unit * unit : lo) : lo;
         int z = from_top ? hi : (lo + b < hi ? lo + b : hi);
         uint64_t left =
             from_top ? (uint64_t)lo << 32 | (uint32_t)a : (uint64_t)z << 32 | (uint32_t)hi;
@@ -326,6 +331,11 @@ static void run_split(NanoSession *s, void (*rows)(NanoSession *, int, int, int)
     s->middle_lo = lo, s->middle_hi = hi, s->middle_block = block;
     atomic_store_explicit(&s->middle, (uint64_t)lo << 32 | (uint32_t)hi, memory_order_relaxed);
     s->half_thread[0] = s->half_thread[1] = -1;
+    if (s->serial_halves) { /* the tests: one half takes the whole middle, deterministically */
+        half_and_middle(s, s->serial_halves == 1 ? 1 : 0, 0);
+        half_and_middle(s, s->serial_halves == 1 ? 0 : 1, 0);
+        return;
+    }
     nano_pool_run(s->pool, half_and_middle, s, 2); /* publishing orders the stores above */
     if (s->half_thread[0] < 0 || s->half_thread[0] == s->half_thread[1]) return;
     double met = (double)(atomic_load_explicit(&s->middle, memory_order_relaxed) >> 32) / n;
@@ -869,6 +879,14 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
                 splits[i]->balance = share;
             s->fixed_cuts = 1;
         }
+    }
+    /* For the tests: run_split runs its two halves one after the other on the caller, the top
+     * half first ("top-first": it takes every block of the middle, from the top) or the bottom
+     * half first ("bottom-first"), so each way of taking the middle can be checked. */
+    const char *halves = getenv("NANO_TEST_HALVES");
+    if (halves && nt == 2) {
+        if (strcmp(halves, "top-first") == 0) s->serial_halves = 1;
+        if (strcmp(halves, "bottom-first") == 0) s->serial_halves = 2;
     }
 #endif
     const NanoMatrix *qkv[3] = {&m->wq[0], &m->wk[0], &m->wv[0]};

@@ -215,10 +215,10 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
       writeFileSync(path, writeModel(model));
       const ids = Array.from({ length: 24 }, (_, i) => 7 + ((i * 53) % 290)).join(",");
       const args = ["--model", path, "--ids", ids, "--steps", "16"];
-      const one = dump(nativeEngine, args);
+      const one = dump(nativeEngine, [...args, "--threads", "1"]);
       expect(dump(nativeEngine, [...args, "--threads", "2"])).toEqual(one);
       expect(dump(nativeEngine, [...args, "--threads", "2", "--prefill"])).toEqual(
-        dump(nativeEngine, [...args, "--prefill"]),
+        dump(nativeEngine, [...args, "--threads", "1", "--prefill"]),
       );
       expect(dump(asanEngine, [...args, "--threads", "2"])).toEqual(one);
     });
@@ -247,8 +247,8 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
       writeFileSync(path, writeModel(model));
       const ids = Array.from({ length: 20 }, (_, i) => 7 + ((i * 41) % 290)).join(",");
       const args = ["--model", path, "--ids", ids, "--steps", "8", "--observe"];
-      const one = dump(nativeEngine, args);
-      const prefilled = dump(nativeEngine, [...args, "--prefill"]);
+      const one = dump(nativeEngine, [...args, "--threads", "1"]);
+      const prefilled = dump(nativeEngine, [...args, "--threads", "1", "--prefill"]);
       for (const cut of ["0.2", "0.45", "0.62"]) {
         const env = { NANO_TEST_CUT: cut };
         expect(dump(nativeEngine, [...args, "--threads", "2"], env)).toEqual(one);
@@ -257,6 +257,43 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
         );
       }
       expect(dump(asanEngine, [...args, "--threads", "2"], { NANO_TEST_CUT: "0.62" })).toEqual(one);
+    }
+  });
+
+  // Natively, the rows around the cut go to whichever half gets there first, a block at a time,
+  // the bottom half's from below and the top half's from above (forward.c run_split), so which
+  // rows each takes depends on timing. NANO_TEST_HALVES runs the halves in turn, so that one of
+  // them takes the whole middle: the classifier's 300 rows end inside a 16-row tile, and blocks
+  // taken from the top must still start on one.
+  it("whichever half takes the rows around the cut (both formats, native and ASan)", () => {
+    for (const quant of ["f32", "q8_0"] as const) {
+      const model = makeSyntheticModel({
+        config: {
+          blockSize: 64,
+          vocabSize: 300,
+          nLayer: 2,
+          nEmbd: 256,
+          nHead: 4,
+          nKvHead: 2,
+          nHidden: 768,
+        },
+        quant,
+        seed: 13,
+      });
+      const path = join(dir, `middle-${quant}.bin`);
+      writeFileSync(path, writeModel(model));
+      const ids = Array.from({ length: 20 }, (_, i) => 9 + ((i * 43) % 290)).join(",");
+      const args = ["--model", path, "--ids", ids, "--steps", "8"];
+      const one = dump(nativeEngine, [...args, "--threads", "1"]);
+      const prefilled = dump(nativeEngine, [...args, "--threads", "1", "--prefill"]);
+      for (const order of ["top-first", "bottom-first"]) {
+        const env = { NANO_TEST_HALVES: order };
+        expect(dump(nativeEngine, [...args, "--threads", "2"], env)).toEqual(one);
+        expect(dump(nativeEngine, [...args, "--threads", "2", "--prefill"], env)).toEqual(
+          prefilled,
+        );
+        expect(dump(asanEngine, [...args, "--threads", "2"], env)).toEqual(one);
+      }
     }
   });
 });

@@ -262,6 +262,7 @@ static void split_chunk(void *ctx, int chunk, int thread) {
     s->job_rows(s, r0, r1, thread);
 }
 
+#if !defined(__EMSCRIPTEN__) /* (WebAssembly keeps the timed cut: run_split) */
 /* Take the next block of the middle rows, from its bottom or its top; 0 when none is left.
  * Every block starts on a kernel tile (the split's unit), as a packed matrix's rows must: the
  * bottom is always on one, and the top may be the matrix's last row, so a block taken from
@@ -297,6 +298,7 @@ static void half_and_middle(void *ctx, int chunk, int thread) {
     while (claim_middle(s, chunk, &r0, &r1)) s->job_rows(s, r0, r1, thread);
     s->half_thread[chunk] = thread;
 }
+#endif
 
 /* Run rows(s, r0, r1, thread) over every row of split sp. With two threads each takes one long
  * run from its end of the matrix, cut at the split's balance, and the rows around the cut (an
@@ -313,8 +315,7 @@ static void run_split(NanoSession *s, void (*rows)(NanoSession *, int, int, int)
     s->job_split = sp;
 #if defined(__EMSCRIPTEN__)
     run_halves(s, split_chunk, sp);
-    return;
-#endif
+#else
     if (sp->n_chunks != 2 || s->n_threads != 2 || sp->bytes < PARALLEL_MIN_BYTES || s->fixed_cuts) {
         run_job(s, split_chunk, sp->n_chunks, sp->bytes);
         return;
@@ -343,6 +344,7 @@ static void run_split(NanoSession *s, void (*rows)(NanoSession *, int, int, int)
     sp->balance += 0.5 * (caller - sp->balance);
     if (sp->balance < 0.2) sp->balance = 0.2;
     if (sp->balance > 0.8) sp->balance = 0.8;
+#endif
 }
 
 /* out[t·out_stride + r] for r in [r0, r1): rows of W against the batch, F32 or Q8_0 as W is.

@@ -190,6 +190,19 @@ describe("synthetic shapes: native engine ⇄ float64 reference", () => {
   });
 });
 
+// The shape of the tests below: every matrix big enough to be split between two threads
+// (over 64 KiB), head_dim 64 (4 units of 16 rows for the Q/K/V cut), and a classifier whose
+// 300 rows end inside a 16-row tile.
+const CUT_SHAPE = {
+  blockSize: 64,
+  vocabSize: 300,
+  nLayer: 2,
+  nEmbd: 256,
+  nHead: 4,
+  nKvHead: 2,
+  nHidden: 768,
+};
+
 // With two threads, a job cut in two halves moves its cut toward equal finishing times
 // (forward.c run_halves), so where a matrix is cut depends on timing. Matrices big enough to be
 // split (over 64 KiB) must still give the 1-thread bits wherever the cut lands, in the native
@@ -199,15 +212,7 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
   for (const quant of ["f32", "q8_0"] as const) {
     it(quant, () => {
       const model = makeSyntheticModel({
-        config: {
-          blockSize: 64,
-          vocabSize: 300,
-          nLayer: 2,
-          nEmbd: 256,
-          nHead: 4,
-          nKvHead: 2,
-          nHidden: 768,
-        },
+        config: CUT_SHAPE,
         quant,
         seed: 11,
       });
@@ -231,15 +236,7 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
   it("at fixed cuts, inside a head's rows too (both formats, native and ASan, observed)", () => {
     for (const quant of ["f32", "q8_0"] as const) {
       const model = makeSyntheticModel({
-        config: {
-          blockSize: 64,
-          vocabSize: 300,
-          nLayer: 2,
-          nEmbd: 256,
-          nHead: 4,
-          nKvHead: 2,
-          nHidden: 768,
-        },
+        config: CUT_SHAPE,
         quant,
         seed: 12,
       });
@@ -268,15 +265,7 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
   it("whichever half takes the rows around the cut (both formats, native and ASan)", () => {
     for (const quant of ["f32", "q8_0"] as const) {
       const model = makeSyntheticModel({
-        config: {
-          blockSize: 64,
-          vocabSize: 300,
-          nLayer: 2,
-          nEmbd: 256,
-          nHead: 4,
-          nKvHead: 2,
-          nHidden: 768,
-        },
+        config: CUT_SHAPE,
         quant,
         seed: 13,
       });

@@ -229,23 +229,25 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
     });
   }
 
+  /** A CUT_SHAPE model written to `name`.bin, its dump arguments (20 prompt ids, 8 steps, plus
+   * `extra`), and the 1-thread dumps, stepped and prefilled, that 2-thread runs must equal. */
+  function cutShapeRuns(name: string, quant: "f32" | "q8_0", seed: number, extra: string[]) {
+    const path = join(dir, `${name}.bin`);
+    writeFileSync(path, writeModel(makeSyntheticModel({ config: CUT_SHAPE, quant, seed })));
+    const ids = Array.from({ length: 20 }, (_, i) => 7 + ((i * 41) % 290)).join(",");
+    const args = ["--model", path, "--ids", ids, "--steps", "8", ...extra];
+    const one = dump(nativeEngine, [...args, "--threads", "1"]);
+    const prefilled = dump(nativeEngine, [...args, "--threads", "1", "--prefill"]);
+    return { args, one, prefilled };
+  }
+
   // The fused Q/K/V-and-attention job may cut inside a head's rows (forward.c
   // qkv_attention_chunk): that head's attention waits for both halves. NANO_TEST_CUT pins every
   // cut; head_dim 64 is 4 units of 16 rows, so 0.2 and 0.62 cut inside heads 0 and 1 (units 2
   // and 5 of 8), 0.45 between them.
   it("at fixed cuts, inside a head's rows too (both formats, native and ASan, observed)", () => {
     for (const quant of ["f32", "q8_0"] as const) {
-      const model = makeSyntheticModel({
-        config: CUT_SHAPE,
-        quant,
-        seed: 12,
-      });
-      const path = join(dir, `cuts-${quant}.bin`);
-      writeFileSync(path, writeModel(model));
-      const ids = Array.from({ length: 20 }, (_, i) => 7 + ((i * 41) % 290)).join(",");
-      const args = ["--model", path, "--ids", ids, "--steps", "8", "--observe"];
-      const one = dump(nativeEngine, [...args, "--threads", "1"]);
-      const prefilled = dump(nativeEngine, [...args, "--threads", "1", "--prefill"]);
+      const { args, one, prefilled } = cutShapeRuns(`cuts-${quant}`, quant, 12, ["--observe"]);
       for (const cut of ["0.2", "0.45", "0.62"]) {
         const env = { NANO_TEST_CUT: cut };
         expect(dump(nativeEngine, [...args, "--threads", "2"], env)).toEqual(one);
@@ -264,17 +266,7 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
   // taken from the top must still start on one.
   it("whichever half takes the rows around the cut (both formats, native and ASan)", () => {
     for (const quant of ["f32", "q8_0"] as const) {
-      const model = makeSyntheticModel({
-        config: CUT_SHAPE,
-        quant,
-        seed: 13,
-      });
-      const path = join(dir, `middle-${quant}.bin`);
-      writeFileSync(path, writeModel(model));
-      const ids = Array.from({ length: 20 }, (_, i) => 9 + ((i * 43) % 290)).join(",");
-      const args = ["--model", path, "--ids", ids, "--steps", "8"];
-      const one = dump(nativeEngine, [...args, "--threads", "1"]);
-      const prefilled = dump(nativeEngine, [...args, "--threads", "1", "--prefill"]);
+      const { args, one, prefilled } = cutShapeRuns(`middle-${quant}`, quant, 13, []);
       for (const order of ["top-first", "bottom-first"]) {
         const env = { NANO_TEST_HALVES: order };
         expect(dump(nativeEngine, [...args, "--threads", "2"], env)).toEqual(one);

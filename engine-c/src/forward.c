@@ -132,6 +132,11 @@ struct NanoSession {
     atomic_int qkv_shared_rows; /* chunks that have projected their rows of that head */
     atomic_int qkv_shared_claimed; /* a chunk has taken that head's attention */
 
+    /* With two threads: where each thread's part of the next job starts, for it to warm while
+     * it waits (warm_idle); relaxed atomics, since a stale value only warms the wrong bytes */
+    _Atomic(const void *) warm_at[2];
+    _Atomic size_t warm_bytes[2];
+
     /* what the current job works on (read by the chunk functions) */
     int span_pos0; /* position of the span's first token */
     int span_n;    /* tokens in the span */
@@ -364,6 +369,100 @@ static void matmul_rows(float *out, size_t out_stride, const NanoMatrix *w, int 
     }
 }
 
+/* How much of a stream of weights to warm (kernels_warm) before a kernel starts on it: within
+ * a job, the start of its next matrix (4 KiB: a cold start cost ~1.6 µs in WebAssembly, and
+ * warming 4 KiB saved ~1 µs of it; 16 KiB saved no more); between jobs, when a thread would
+ * otherwise wait, the start of its part of the next job (16 KiB: decode +2-4% over 4 KiB,
+ * 32 KiB no better). */
+enum { WARM_BYTES = 4096, IDLE_WARM_BYTES = 16384 };
+
+/* Where rows [r0, ...) of W start, and how many bytes from there are surely W's. */
+static const void *rows_at(const NanoMatrix *w, int r0, int group_size, size_t *bytes_left) {
+    size_t left = (size_t)(w->rows - r0) * (size_t)w->cols; /* Q8_0: at least */
+    if (!w->q) {
+        *bytes_left = left * sizeof(float);
+        return w->f + (size_t)r0 * w->cols;
+    }
+    const int8_t *q;
+    const uint8_t *scales;
+    nano_q8_row(w, r0, group_size, &q, &scales);
+    *bytes_left = left;
+    return q;
+}
+
+/* Warm the first `bytes` of rows [r0, ...) of W. */
+static void warm_rows(const NanoMatrix *w, int r0, size_t bytes, int group_size) {
+    size_t left;
+    const void *at = rows_at(w, r0, group_size, &left);
+    kernels_warm(at, bytes < left ? bytes : left);
+}
+
+/* The jobs of a decoding layer, in the order they run. */
+typedef enum { JOB_QKV, JOB_WO, JOB_FFN_UP, JOB_FFN_DOWN, JOB_CLASSIFIER } JobKind;
+
+/* Note that thread `thread`'s part of the next job starts at row r0 of W. */
+static void warm_later(NanoSession *s, int thread, const NanoMatrix *w, int r0) {
+    size_t left;
+    const void *at = rows_at(w, r0, s->group_size, &left);
+    atomic_store_explicit(&s->warm_at[thread], at, memory_order_relaxed);
+    atomic_store_explicit(&s->warm_bytes[thread], left < IDLE_WARM_BYTES ? left : IDLE_WARM_BYTES,
+                          memory_order_relaxed);
+}
+
+/* Note where the two halves of a rows job over W, split sp, start. */
+static void warm_later_split(NanoSession *s, const NanoMatrix *w, const Split *sp) {
+    int r0, cut;
+    if (sp->n_chunks != 2) return;
+    chunk_rows(sp, 0, &r0, &cut);
+    warm_later(s, 0, w, 0);
+    warm_later(s, 1, w, cut);
+}
+
+/* Before a job of kind `kind` on layer `layer` starts: note where each half of the job after it
+ * will start (after the last layer's FFN the classifier; after the classifier the next token's
+ * layer 0). A thread that finishes its half early, or a worker waiting while the caller works
+ * alone between jobs, warms that start (warm_idle): each half's stream of weights would
+ * otherwise begin cold, ~1.5 µs a time in WebAssembly, which has no prefetch instruction. */
+static void plan_warm(NanoSession *s, JobKind kind, int layer) {
+    const NanoModel *m = s->m;
+    if (s->n_threads != 2) return;
+    switch (kind) {
+    case JOB_QKV:
+        warm_later_split(s, &m->wo[layer], &s->split_o);
+        return;
+    case JOB_WO:
+        warm_later_split(s, &m->w1[layer], &s->split_ffn);
+        return;
+    case JOB_FFN_UP:
+        warm_later_split(s, &m->w2[layer], &s->split_w2);
+        return;
+    case JOB_FFN_DOWN:
+        if (layer + 1 == s->n_layer) {
+            warm_later_split(s, &m->output, &s->split_cls);
+            return;
+        }
+        layer++;
+        break;
+    case JOB_CLASSIFIER:
+        layer = 0;
+        break;
+    }
+    if (!s->fuse_attention) return; /* the Q/K/V job of `layer`, as qkv_attention_chunk cuts it */
+    int u0, u1;
+    chunk_rows(&s->split_qkv, 1, &u0, &u1);
+    warm_later(s, 0, &m->wq[layer], 0);
+    warm_later(s, 1, &m->wq[layer], u0 * s->group * s->qkv_unit_rows);
+}
+
+/* The pool's idle function (nano_pool_set_idle): warm the start of thread's part of the next
+ * job (plan_warm). */
+static void warm_idle(void *ctx, int thread) {
+    NanoSession *s = ctx;
+    if (thread > 1) return;
+    const void *at = atomic_load_explicit(&s->warm_at[thread], memory_order_relaxed);
+    if (at) kernels_warm(at, atomic_load_explicit(&s->warm_bytes[thread], memory_order_relaxed));
+}
+
 /* The f32 rows x (T, n) as matmul input; quantized to Q8_0 first when the model is. */
 static Act prepare_input(NanoSession *s, const float *x, size_t stride, int n, int n_tokens) {
     Act a = {x, stride, NULL, NULL, NULL};
@@ -521,7 +620,7 @@ static void attention_qkv(NanoSession *s, int layer, int first, int n) {
 
 /* Attention of batch token t over the cache, for key/value head kv_head and every query head
  * that shares it (grouped-query attention), so its cached keys and values are read once. */
-static void attend(NanoSession *s, int t, int kv_head, int thread) {
+static void attend(NanoSession *s, int t, int kv_head, int thread, int warm_kv_head) {
     int hd = s->head_dim, group = s->group, h0 = kv_head * group;
     int token = s->job_first + t; /* index in the span */
     int pos = s->span_pos0 + token;
@@ -532,6 +631,9 @@ static void attend(NanoSession *s, int t, int kv_head, int thread) {
     const float *q = s->q + (size_t)token * s->q_dim + (size_t)h0 * hd; /* (group, head_dim) */
     float *att = s->att + (size_t)thread * group * s->block;            /* (group, block_size) */
     attention_scores(att, (size_t)s->block, q, group, kt, n_pos, hd, s->sqrt_head_dim);
+    if (warm_kv_head >= 0)
+        attention_warm(keys_of(s, (int)l, warm_kv_head), values_of(s, (int)l, warm_kv_head), n_pos,
+                       hd);
     for (int h = 0; h < group; h++) softmax(att + (size_t)h * s->block, n_pos);
     attention_mix(s->xba + (size_t)t * s->q_dim + (size_t)h0 * hd, att, (size_t)s->block, group, v,
                   (size_t)hd, n_pos, hd);
@@ -544,13 +646,14 @@ static void attend(NanoSession *s, int t, int kv_head, int thread) {
 /* One chunk of attention: one token of the batch and one key/value head. */
 static void attention_chunk(void *ctx, int chunk, int thread) {
     NanoSession *s = ctx;
-    attend(s, chunk / s->n_kv_head, chunk % s->n_kv_head, thread);
+    attend(s, chunk / s->n_kv_head, chunk % s->n_kv_head, thread, -1);
 }
 
 /* RoPE, the cache, and attention of key/value head `kv_head` for every token of the batch. */
-static void cache_and_attend(NanoSession *s, int kv_head, int thread) {
+static void cache_and_attend(NanoSession *s, int kv_head, int thread, int next_kv_head) {
     for (int t = 0; t < s->job_n; t++) rope_and_cache(s, t, kv_head);
-    for (int t = 0; t < s->job_n; t++) attend(s, t, kv_head, thread);
+    for (int t = 0; t < s->job_n; t++)
+        attend(s, t, kv_head, thread, t == s->job_n - 1 ? next_kv_head : -1);
 }
 
 /* One chunk of a causal span's whole attention: a run of the Q, K and V projections' rows
@@ -584,6 +687,10 @@ static void qkv_attention_chunk(void *ctx, int chunk, int thread) {
     float *q = s->q + (size_t)s->job_first * s->q_dim;
     int kv_rows = s->qkv_unit_rows, q_rows = s->group * kv_rows;
     int q0 = u0 * q_rows, q1 = u1 * q_rows, k0 = u0 * kv_rows, k1 = u1 * kv_rows;
+    if (T == 1) { /* (prefill's matrices stay in cache for every token of the batch) */
+        warm_rows(&m->wk[l], k0, WARM_BYTES, s->group_size);
+        warm_rows(&m->wv[l], k0, WARM_BYTES, s->group_size);
+    }
     matmul_rows(q, (size_t)s->q_dim, &m->wq[l], q0, q1, &s->job_in, T, s->group_size);
     matmul_rows(s->kb, (size_t)s->kv_dim, &m->wk[l], k0, k1, &s->job_in, T, s->group_size);
     matmul_rows(s->vb, (size_t)s->kv_dim, &m->wv[l], k0, k1, &s->job_in, T, s->group_size);
@@ -595,11 +702,12 @@ static void qkv_attention_chunk(void *ctx, int chunk, int thread) {
     int shared = s->qkv_shared_head;
     int mine = shared >= 0 && shared * per_head < u1 && u0 < (shared + 1) * per_head;
     if (mine) atomic_fetch_add_explicit(&s->qkv_shared_rows, 1, memory_order_acq_rel);
-    for (int kv_head = (u0 + per_head - 1) / per_head; kv_head < u1 / per_head; kv_head++)
-        cache_and_attend(s, kv_head, thread);
+    int last = u1 / per_head; /* heads [first, last) are all this chunk's */
+    for (int kv_head = (u0 + per_head - 1) / per_head; kv_head < last; kv_head++)
+        cache_and_attend(s, kv_head, thread, kv_head + 1 < last ? kv_head + 1 : -1);
     if (mine && atomic_load_explicit(&s->qkv_shared_rows, memory_order_acquire) == 2 &&
         !atomic_exchange_explicit(&s->qkv_shared_claimed, 1, memory_order_relaxed))
-        cache_and_attend(s, shared, thread);
+        cache_and_attend(s, shared, thread, -1);
 }
 
 /* Run qkv_attention_chunk over the batch set up by attention_input. */
@@ -613,6 +721,7 @@ static void run_qkv_attention(NanoSession *s) {
     s->qkv_shared_head = cut % s->qkv_units_per_head ? cut / s->qkv_units_per_head : -1;
     atomic_store_explicit(&s->qkv_shared_rows, 0, memory_order_relaxed);
     atomic_store_explicit(&s->qkv_shared_claimed, 0, memory_order_relaxed);
+    plan_warm(s, JOB_QKV, s->job_layer);
     run_halves(s, qkv_attention_chunk, &s->split_qkv); /* publishing orders the stores above */
 }
 
@@ -631,6 +740,7 @@ static void wo_rows(NanoSession *s, int r0, int r1, int thread) {
 static void ffn_up_rows(NanoSession *s, int r0, int r1, int thread) {
     int H = s->n_hidden, T = s->job_n;
     (void)thread;
+    if (T == 1) warm_rows(&s->m->w3[s->job_layer], r0, WARM_BYTES, s->group_size);
     matmul_rows(s->hb, (size_t)H, &s->m->w1[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     matmul_rows(s->hb2, (size_t)H, &s->m->w3[s->job_layer], r0, r1, &s->job_in, T, s->group_size);
     for (int t = 0; t < T; t++)
@@ -659,15 +769,18 @@ static void attention_out_and_ffn(NanoSession *s, int layer, int first, int n, i
 
     if (s->lora) lora_down(s, NANO_LORA_WO, s->xba, (size_t)s->q_dim, n);
     s->job_in = prepare_input(s, s->xba, (size_t)s->q_dim, s->q_dim, n);
+    plan_warm(s, JOB_WO, layer);
     run_split(s, wo_rows, &s->split_o);
 
     for (int t = 0; t < n; t++)
         rmsnorm(s->xb + (size_t)t * E, s->x + (size_t)(first + t) * E,
                 s->m->ffn_norm + (size_t)layer * E, E);
     s->job_in = prepare_input(s, s->xb, (size_t)E, E, n);
+    plan_warm(s, JOB_FFN_UP, layer);
     run_split(s, ffn_up_rows, &s->split_ffn);
 
     s->job_in = prepare_input(s, s->hb, (size_t)H, H, n);
+    plan_warm(s, JOB_FFN_DOWN, layer);
     run_split(s, ffn_down_rows, &s->split_w2);
 }
 
@@ -682,6 +795,7 @@ static void classifier_rows(NanoSession *s, int r0, int r1, int thread) {
 static void classify(NanoSession *s, const float *x) {
     rmsnorm(s->xb, x, s->m->final_norm, s->n_embd);
     s->job_in = prepare_input(s, s->xb, (size_t)s->n_embd, s->n_embd, 1);
+    plan_warm(s, JOB_CLASSIFIER, 0);
     run_split(s, classifier_rows, &s->split_cls);
     s->has_logits = 1;
 }
@@ -894,6 +1008,11 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
     const NanoMatrix *qkv[3] = {&m->wq[0], &m->wk[0], &m->wv[0]};
     for (int i = 0; i < 3; i++)
         if (qkv[i]->packed_rows > 0 && s->head_dim % 16 != 0) s->fuse_attention = 0;
+    for (int t = 0; t < 2; t++) {
+        atomic_init(&s->warm_at[t], NULL);
+        atomic_init(&s->warm_bytes[t], 0);
+    }
+    if (nt == 2) nano_pool_set_idle(s->pool, warm_idle, s);
     *out = s;
     return NANO_OK;
 }

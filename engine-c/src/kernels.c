@@ -1198,6 +1198,28 @@ static inline void mul_add_2x16(v128_t a[4], v128_t b[4], v128_t x0, v128_t x1, 
 }
 #endif
 
+void kernels_warm(const void *p, size_t n) {
+#if defined(NANO_WASM)
+    for (size_t b = 0; b < n; b += 64) (void)((const volatile uint8_t *)p)[b];
+#else
+    (void)p, (void)n;
+#endif
+}
+
+void attention_warm(const float *kt, const float *v, int n_pos, int head_dim) {
+#if defined(NANO_WASM)
+    const volatile uint8_t *k = (const volatile uint8_t *)kt, *w = (const volatile uint8_t *)v;
+    size_t k_bytes =
+        (size_t)(n_pos + KEY_TILE - 1) / KEY_TILE * KEY_TILE * head_dim * sizeof(float);
+    size_t v_bytes = (size_t)n_pos * head_dim * sizeof(float), b = 0;
+    for (; b < k_bytes && b < v_bytes; b += 64) (void)k[b], (void)w[b];
+    for (; b < k_bytes; b += 64) (void)k[b];
+    for (; b < v_bytes; b += 64) (void)w[b];
+#else
+    (void)kt, (void)v, (void)n_pos, (void)head_dim;
+#endif
+}
+
 void attention_scores(float *scores, size_t score_stride, const float *q, int n_q, const float *kt,
                       int n_pos, int head_dim, float div) {
     int t = 0;

@@ -103,6 +103,16 @@ void attention_scores(float *scores, size_t score_stride, const float *q, int n_
 void attention_mix(float *out, const float *att, size_t att_stride, int n_q, const float *v,
                    size_t v_stride, int n_pos, int head_dim);
 
+/* Start bringing n bytes at p toward the core, for a kernel that will read them soon: the start
+ * of a stream that would otherwise begin cold. WebAssembly: a load of every cache line;
+ * elsewhere nothing (the kernels prefetch). */
+void kernels_warm(const void *p, size_t n);
+
+/* Bring a head's cached keys (kt, its tiles) and values (v, n_pos rows of head_dim) toward the
+ * core ahead of attention_scores and attention_mix over them. WebAssembly: a load of every
+ * cache line (it has no prefetch instruction); elsewhere nothing (attention prefetches). */
+void attention_warm(const float *kt, const float *v, int n_pos, int head_dim);
+
 /* ---- vector building blocks -------------------------------------------------------------- */
 
 /* a · b over n floats, in the same order as one output of matmul_f32. */

@@ -74,6 +74,8 @@ struct NanoPool {
      * workers, who only act on what they read once a CAS on `state` proves it is still current. */
     _Atomic(NanoJobFn) fn;
     _Atomic(void *) ctx;
+    NanoIdleFn idle; /* set only while no job runs (nano_pool_set_idle) */
+    void *idle_ctx;
 
     _Alignas(CACHE_LINE) _Atomic uint64_t state;    /* gen << 32 | n_chunks << 16 | next chunk */
     _Alignas(CACHE_LINE) atomic_int done;           /* chunks of the current job finished */
@@ -212,6 +214,7 @@ static void *worker_main(void *arg) {
             if (done == (int)state_n_chunks(st) &&
                 atomic_load_explicit(&p->caller_waiting, memory_order_seq_cst))
                 wake_caller(p);
+            if (p->idle) p->idle(p->idle_ctx, index);
         }
     }
 }
@@ -231,6 +234,8 @@ NanoPool *nano_pool_new(int n_threads) {
     p->gen = 0;
     atomic_init(&p->fn, NULL);
     atomic_init(&p->ctx, NULL);
+    p->idle = NULL;
+    p->idle_ctx = NULL;
     atomic_init(&p->state, 0);
     atomic_init(&p->done, 0);
     atomic_init(&p->wake_seq, 0);
@@ -292,6 +297,12 @@ long long nano_clock_ns(void) {
     return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+void nano_pool_set_idle(NanoPool *p, NanoIdleFn fn, void *ctx) {
+    if (!p) return;
+    p->idle = fn;
+    p->idle_ctx = ctx;
+}
+
 int nano_pool_threads(const NanoPool *p) {
     return p ? p->n_workers + 1 : 1;
 }
@@ -335,6 +346,10 @@ void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks) {
 
     int ran = work_on(p, st, 0);
     int done = atomic_fetch_add_explicit(&p->done, ran, memory_order_acq_rel) + ran;
+    if (done < n_chunks && p->idle) {
+        p->idle(p->idle_ctx, 0);
+        done = atomic_load_explicit(&p->done, memory_order_acquire);
+    }
 
     /* Wait for chunks other threads claimed and are still running: spin a little (a running
      * worker finishes its chunk within microseconds), then sleep until the last one is done. */

@@ -16,8 +16,15 @@ typedef struct NanoPool NanoPool;
  * run concurrently on different threads. */
 typedef void (*NanoJobFn)(void *ctx, int chunk, int thread);
 
+/* Called once by a thread that has finished its part of a job and would otherwise only wait
+ * (the caller for the others' chunks, a worker for the next job): a moment to get something
+ * ready for the next job, such as the start of the weights it will read. Keep it short. */
+typedef void (*NanoIdleFn)(void *ctx, int thread);
+
 /* A pool of n_threads - 1 workers (the caller is the n-th); NULL if out of memory or threads. */
 NanoPool *nano_pool_new(int n_threads);
+/* Set (or clear, with NULL) the idle function; only while no job runs. */
+void nano_pool_set_idle(NanoPool *p, NanoIdleFn fn, void *ctx);
 /* Stop and join the workers and free the pool (NULL is fine). */
 void nano_pool_free(NanoPool *p);
 /* Threads that run a job, the caller included. */

@@ -16,6 +16,9 @@
  * process busy on one of our two cores) the worker it waits for may have been preempted in the
  * middle of a chunk, and an idle core is what makes the kernel move that worker over at once
  * instead of after the other process's time slice.
+ *
+ * A thread that has finished its part of a job calls the pool's idle function once, if set,
+ * before it waits: the engine uses it to warm the start of the thread's part of the next job.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* syscall(), clock_gettime() under -std=c11 */

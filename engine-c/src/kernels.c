@@ -1069,18 +1069,20 @@ static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
 
 #elif defined(NANO_WASM)
 
-/* 4 lanes of quant_round(x / scale), the same steps as quant_round8 (roundf per element cost
- * ~3% of a decode step). */
+/* 4 lanes of quant_round(x / scale). roundf(v) is trunc(v + copysign(0.49999997f, v)), the
+ * float just below one half: equal to roundf for every float (checked over all 2^32), in four
+ * operations where the truncate-and-compare of quant_round8 takes eight. And a whole number r,
+ * |r| ≤ 127, sits in the low bits of r + 1.5·2^23, so one add and one integer subtract convert
+ * it, where V8 expands i32x4.trunc_sat_f32x4_s to a longer sequence. Quantizing the 168M
+ * model's activations: ~1.6 µs per call before, serial work between the jobs of a token. */
 static inline v128_t quant_round4(v128_t x, v128_t scale) {
-    const v128_t sign = wasm_f32x4_splat(-0.0f);
+    const v128_t sign = wasm_f32x4_splat(-0.0f), magic = wasm_f32x4_splat(12582912.0f);
     v128_t v = wasm_f32x4_div(x, scale);
-    v128_t t = wasm_f32x4_trunc(v);
-    v128_t frac = wasm_f32x4_abs(wasm_f32x4_sub(v, t));
-    v128_t one = wasm_v128_or(wasm_f32x4_splat(1.0f), wasm_v128_and(sign, v));
-    v128_t r = wasm_f32x4_add(t, wasm_v128_and(wasm_f32x4_ge(frac, wasm_f32x4_splat(0.5f)), one));
+    v128_t half = wasm_v128_or(wasm_v128_and(v, sign), wasm_f32x4_splat(0x1.fffffep-2f));
+    v128_t r = wasm_f32x4_trunc(wasm_f32x4_add(v, half));
     r = wasm_f32x4_pmin(wasm_f32x4_pmax(r, wasm_f32x4_splat(-127.0f)), wasm_f32x4_splat(127.0f));
     r = wasm_v128_and(r, wasm_f32x4_eq(v, v)); /* NaN → 0 */
-    return wasm_i32x4_trunc_sat_f32x4(r);
+    return wasm_i32x4_sub(wasm_f32x4_add(r, magic), magic);
 }
 
 static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
@@ -1089,8 +1091,15 @@ static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
         return;
     }
     /* pmax(m, a) = m < a ? a : m, the scalar loop's step: NaNs are skipped the same way */
-    v128_t m = wasm_f32x4_splat(0.0f);
-    for (int i = 0; i < gs; i += 4) m = wasm_f32x4_pmax(m, wasm_f32x4_abs(wasm_v128_load(x + i)));
+    /* four running maxima, not one chain of dependent steps; a maximum is exact in any order */
+    v128_t m0 = wasm_f32x4_splat(0.0f), m1 = m0, m2 = m0, m3 = m0;
+    for (int i = 0; i < gs; i += 16) {
+        m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + i)));
+        m1 = wasm_f32x4_pmax(m1, wasm_f32x4_abs(wasm_v128_load(x + i + 4)));
+        m2 = wasm_f32x4_pmax(m2, wasm_f32x4_abs(wasm_v128_load(x + i + 8)));
+        m3 = wasm_f32x4_pmax(m3, wasm_f32x4_abs(wasm_v128_load(x + i + 12)));
+    }
+    v128_t m = wasm_f32x4_pmax(wasm_f32x4_pmax(m0, m1), wasm_f32x4_pmax(m2, m3));
     float wmax = 0.0f;
     float lanes[4];
     wasm_v128_store(lanes, m);

@@ -1073,8 +1073,9 @@ static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
  * float just below one half: equal to roundf for every float (checked over all 2^32), in four
  * operations where the truncate-and-compare of quant_round8 takes eight. And a whole number r,
  * |r| ≤ 127, sits in the low bits of r + 1.5·2^23, so one add and one integer subtract convert
- * it, where V8 expands i32x4.trunc_sat_f32x4_s to a longer sequence. Quantizing the 168M
- * model's activations: ~1.6 µs per call before, serial work between the jobs of a token. */
+ * it, where V8 expands i32x4.trunc_sat_f32x4_s to a longer sequence. With the four running
+ * maxima below, quantizing 2048 activations takes 1.09 µs, not 1.71 (768: 0.41, not 0.66):
+ * serial work between the jobs of a token. */
 static inline v128_t quant_round4(v128_t x, v128_t scale) {
     const v128_t sign = wasm_f32x4_splat(-0.0f), magic = wasm_f32x4_splat(12582912.0f);
     v128_t v = wasm_f32x4_div(x, scale);
@@ -1090,8 +1091,8 @@ static void quantize_group(int8_t *q, float *s, const float *x, int gs) {
         quantize_group_scalar(q, s, x, gs);
         return;
     }
-    /* pmax(m, a) = m < a ? a : m, the scalar loop's step: NaNs are skipped the same way */
-    /* four running maxima, not one chain of dependent steps; a maximum is exact in any order */
+    /* pmax(m, a) = m < a ? a : m, the scalar loop's step: NaNs are skipped the same way. Four
+     * running maxima, not one chain of dependent steps: a maximum is exact in any order. */
     v128_t m0 = wasm_f32x4_splat(0.0f), m1 = m0, m2 = m0, m3 = m0;
     for (int i = 0; i < gs; i += 16) {
         m0 = wasm_f32x4_pmax(m0, wasm_f32x4_abs(wasm_v128_load(x + i)));

@@ -422,7 +422,7 @@ static void warm_later_split(NanoSession *s, const NanoMatrix *w, const Split *s
  * will start (after the last layer's FFN the classifier; after the classifier the next token's
  * layer 0). A thread that finishes its half early, or a worker waiting while the caller works
  * alone between jobs, warms that start (warm_idle): each half's stream of weights would
- * otherwise begin cold, ~1.5 µs a time in WebAssembly, which has no prefetch instruction. */
+ * otherwise begin cold, ~1.6 µs a time in WebAssembly, which has no prefetch instruction. */
 static void plan_warm(NanoSession *s, JobKind kind, int layer) {
     const NanoModel *m = s->m;
     if (s->n_threads != 2) return;

@@ -4,12 +4,12 @@
 // different physical pages, which alone moved decode by ~10 % here.
 //
 //   npx tsx engine-c/bench/ab-wasm.ts [--baseline REV] [--format q8_0|f32] [--threads N]
-//        [--rounds N] [--model PATH]
+//        [--rounds N] [--prompt N] [--model PATH]
 //
 // The baseline is REV's committed engine (engine-c/wasm/, which CI keeps equal to its sources),
 // checked out into a temporary git worktree; "ours" is engine-c/wasm/ in this working tree, so
 // run `npm run build:wasm` after changing the C sources. Each round resets both engines,
-// prefills the same 128-token prompt and decodes 64 greedy tokens, 16 at a time in alternating
+// prefills the same prompt (128 tokens unless --prompt) and decodes 64 greedy tokens, 16 at a time in alternating
 // order. Prints each side's median decode speed and the median of the per-round ratios, with
 // their spread. The model defaults to bench-engine.ts's generated Nano-168M shape.
 import { spawnSync } from "node:child_process";
@@ -23,14 +23,16 @@ import type { Engine as EngineClass } from "../ts/engine.ts";
 const engineDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = join(engineDir, "..");
 
-const USAGE = `usage: ab-wasm.ts [--baseline REV] [--format q8_0|f32] [--threads N] [--rounds N] [--model PATH]
+const USAGE = `usage: ab-wasm.ts [--baseline REV] [--format q8_0|f32] [--threads N] [--rounds N] [--prompt N]
+                  [--model PATH]
   --baseline REV  the commit to compare against (default HEAD)
   --format        which generated benchmark model (default q8_0)
   --threads N     engine threads (default 2)
   --rounds N      rounds of prefill + 64 decoded tokens per engine (default 16)
+  --prompt N      prompt tokens before the decoded ones (default 128; longer prompts weigh
+                  attention more)
   --model PATH    any Nano .bin instead of the generated benchmark model`;
 
-const PROMPT_TOKENS = 128;
 const DECODE_TOKENS = 64;
 const TURN_TOKENS = 16;
 
@@ -40,7 +42,7 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const o = { baseline: "HEAD", format: "q8_0", threads: 2, rounds: 16, model: "" };
+  const o = { baseline: "HEAD", format: "q8_0", threads: 2, rounds: 16, prompt: 128, model: "" };
   const int = (s: string | undefined, name: string) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got ${s}`);
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]) {
     else if (a === "--format") o.format = argv[++i] ?? "";
     else if (a === "--threads") o.threads = int(argv[++i], a);
     else if (a === "--rounds") o.rounds = int(argv[++i], a);
+    else if (a === "--prompt") o.prompt = int(argv[++i], a);
     else if (a === "--model") o.model = argv[++i] ?? fail("--model needs a path");
     else if (a === "--help" || a === "-h") {
       console.log(USAGE);
@@ -117,9 +120,9 @@ async function main() {
       engine.load(bytes);
       sides.push({ name, engine, tokS: [] });
     }
-    const prompt = Array.from({ length: PROMPT_TOKENS }, (_, i) => 7 + i);
+    const prompt = Array.from({ length: o.prompt }, (_, i) => 7 + i);
     console.log(
-      `${model}, ${o.threads} thread(s): ${o.rounds} rounds of ${PROMPT_TOKENS} prompt + ` +
+      `${model}, ${o.threads} thread(s): ${o.rounds} rounds of ${o.prompt} prompt + ` +
         `${DECODE_TOKENS} decoded tokens, ${TURN_TOKENS} per turn`,
     );
     for (let round = 0; round < o.rounds; round++) {

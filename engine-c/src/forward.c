@@ -643,10 +643,13 @@ static void attend(NanoSession *s, int t, int kv_head, int thread, int warm_kv_h
                    att + (size_t)h * s->block, (size_t)n_pos * sizeof(float));
 }
 
-/* One chunk of attention: one token of the batch and one key/value head. */
+/* One chunk of attention: one token of the batch and one key/value head. One thread runs the
+ * chunks in order, so it warms the token's next head as it goes. */
 static void attention_chunk(void *ctx, int chunk, int thread) {
     NanoSession *s = ctx;
-    attend(s, chunk / s->n_kv_head, chunk % s->n_kv_head, thread, -1);
+    int kv_head = chunk % s->n_kv_head;
+    attend(s, chunk / s->n_kv_head, kv_head, thread,
+           s->n_threads == 1 && kv_head + 1 < s->n_kv_head ? kv_head + 1 : -1);
 }
 
 /* RoPE, the cache, and attention of key/value head `kv_head` for every token of the batch. */

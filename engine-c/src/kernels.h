@@ -109,8 +109,9 @@ void attention_mix(float *out, const float *att, size_t att_stride, int n_q, con
 void kernels_warm(const void *p, size_t n);
 
 /* Bring a head's cached keys (kt, its tiles) and values (v, n_pos rows of head_dim) toward the
- * core ahead of attention_scores and attention_mix over them. WebAssembly: a load of every
- * cache line (it has no prefetch instruction); elsewhere nothing (attention prefetches). */
+ * core ahead of attention_scores and attention_mix over them: called before another head's
+ * attention_mix on the same thread, which then loads them a few cache lines per row it mixes.
+ * WebAssembly only (it has no prefetch instruction); elsewhere nothing (attention prefetches). */
 void attention_warm(const float *kt, const float *v, int n_pos, int head_dim);
 
 /* ---- vector building blocks -------------------------------------------------------------- */

@@ -7,9 +7,7 @@
 //
 // Decoding one token streams every weight matrix from memory once, so memory read bandwidth
 // divided by the bytes of weights read per token is the fastest any engine can decode (the
-// roofline); the table shows each engine's decode speed as a share of it, against the best
-// bandwidth probed in the whole run and against the probes just before and after it ("% adjacent",
-// for hosts whose bandwidth swings between runs). The models are made up
+// roofline); the table shows each engine's decode speed as a share of it. The models are made up
 // (engine-c/ts/synthetic.ts) and generated into engine-c/build/bench/ on first use, never committed.
 // The last line printed is one JSON object with every figure.
 import { spawn, spawnSync } from "node:child_process";
@@ -311,7 +309,6 @@ interface Row {
   prefill: number;
   rooflineTokS: number;
   rooflinePct: number;
-  adjacentPct: number; // best share of the bandwidth probed just before and after a run
   target?: number;
   error?: string; // the configuration could not be measured
 }
@@ -402,12 +399,12 @@ async function main() {
   // seconds at a time, and a configuration whose runs all fell in one slow stretch would report
   // that stretch. Bandwidth is measured again between rounds (the best figure is kept).
   //
-  // Each run is also bracketed by probes of its own thread count, and its decode speed is taken
-  // as a share of the better of those two as well ("% adjacent"). On some hosts the bandwidth
-  // two threads get is not one figure but two: a 2-core AMD EPYC VM read 30-35 GB/s with two
-  // threads most of the time and ~59 GB/s now and then (where its two virtual cores sat, it
-  // seems), so a run made at 33 GB/s was being measured against a 59 GB/s roofline. The
-  // targets are still judged against the session's best probe, the stricter figure.
+  // Each run is also bracketed by probes of its own thread count, and the spread of all the
+  // probes is printed: on some hosts the bandwidth two threads get is not one figure but two (a
+  // 2-core AMD EPYC VM read 30-35 GB/s with two threads most of the time and 54-63 GB/s now and
+  // then, switching within seconds). The best run of an engine and the best probe are the pair
+  // that can be compared: a share of the median probe came out above 100 % for runs that caught
+  // a fast stretch, and so did a share of the probes just before and after a run.
   const rows: Row[] = jobs.map((job) => ({
     engine: job.engine,
     format: job.format,
@@ -416,7 +413,6 @@ async function main() {
     prefill: NaN,
     rooflineTokS: NaN,
     rooflinePct: NaN,
-    adjacentPct: NaN,
     target: job.busy ? undefined : target(job.engine, job.threads),
     ...(job.busy ? { busy: true } : {}),
   }));
@@ -428,22 +424,16 @@ async function main() {
       const label = `${job.engine} ${job.format} ${job.threads}t${job.busy ? " busy" : ""}`;
       const stopSpinner = job.busy ? startSpinner() : undefined;
       try {
-        const before = probe(job.threads);
+        probe(job.threads);
         const s = await best(1, job.run);
-        const adjacent = Math.max(before, probe(job.threads));
-        const adjacentPct = (100 * s.decode) / (adjacent / weightBytesPerToken(job.format));
+        probe(job.threads);
         row.decode = Math.max(Number.isNaN(row.decode) ? 0 : row.decode, s.decode);
         row.prefill = Math.max(Number.isNaN(row.prefill) ? 0 : row.prefill, s.prefill);
-        row.adjacentPct = Math.max(
-          Number.isNaN(row.adjacentPct) ? 0 : row.adjacentPct,
-          adjacentPct,
-        );
         const roofline = bw[job.threads] / weightBytesPerToken(job.format);
         console.log(
           `  ${label}${rounds > 1 ? ` (round ${round + 1})` : ""}: decode ${s.decode.toFixed(1)} ` +
             `tok/s (${((100 * s.decode) / roofline).toFixed(0)} % of ${roofline.toFixed(1)} ` +
-            `so far, ${adjacentPct.toFixed(0)} % of the ${(adjacent / 1e9).toFixed(1)} GB/s ` +
-            `around it), prefill ${s.prefill.toFixed(1)} tok/s`,
+            `so far), prefill ${s.prefill.toFixed(1)} tok/s`,
         );
       } catch (e) {
         row.error = e instanceof Error ? e.message : String(e);
@@ -490,7 +480,6 @@ async function main() {
         prefillTokS: round(r.prefill),
         rooflineTokS: round(r.rooflineTokS),
         rooflinePct: round(r.rooflinePct),
-        rooflinePctAdjacent: round(r.adjacentPct),
         ...(r.target !== undefined ? { targetPct: r.target, met: r.rooflinePct >= r.target } : {}),
         ...(r.error ? { error: r.error } : {}),
       })),
@@ -498,6 +487,12 @@ async function main() {
       seconds: round(seconds, 0),
     }),
   );
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function printTable(rows: Row[], bw: Record<number, number>, samples: Record<number, number[]>) {
@@ -509,11 +504,10 @@ function printTable(rows: Row[], bw: Record<number, number>, samples: Record<num
         .join(", "),
   );
   for (const [t, bs] of Object.entries(samples)) {
-    const sorted = [...bs].sort((a, b) => a - b);
     const gb = (x: number) => (x / 1e9).toFixed(1);
     console.log(
-      `  ${bs.length} probes at ${t} thread${t === "1" ? "" : "s"}: ${gb(sorted[0])} min, ` +
-        `${gb(sorted[Math.floor(sorted.length / 2)])} median, ${gb(sorted[sorted.length - 1])} max GB/s`,
+      `  ${bs.length} probes at ${t} thread${t === "1" ? "" : "s"}: ${gb(Math.min(...bs))} min, ` +
+        `${gb(median(bs))} median, ${gb(Math.max(...bs))} max GB/s`,
     );
   }
   const header = [
@@ -524,7 +518,6 @@ function printTable(rows: Row[], bw: Record<number, number>, samples: Record<num
     "prefill tok/s",
     "roofline",
     "% roofline",
-    "% adjacent",
     "target",
     "reference (planners, this machine)",
   ];
@@ -536,7 +529,6 @@ function printTable(rows: Row[], bw: Record<number, number>, samples: Record<num
     r.prefill.toFixed(1),
     r.rooflineTokS.toFixed(1),
     `${r.rooflinePct.toFixed(0)} %`,
-    r.error ? "" : `${r.adjacentPct.toFixed(0)} %`,
     r.target === undefined ? "" : `≥${r.target} % ${r.rooflinePct >= r.target ? "met" : "MISSED"}`,
     r.error
       ? r.error.split("\n")[0]
@@ -547,7 +539,7 @@ function printTable(rows: Row[], bw: Record<number, number>, samples: Record<num
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i >= 3 && i <= 8 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .map((c, i) => (i >= 3 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join("  ")
       .trimEnd();
   console.log(line(header));

@@ -1220,12 +1220,13 @@ void kernels_warm(const void *p, size_t n) {
 /* The head attention_warm armed on this thread: its key tiles, then its values, loaded a few
  * cache lines per row of the next attention_mix until all are asked for. Loaded all at once
  * between two heads, as before, they cost their whole memory time with nothing to overlap it;
- * spread over the mix, WebAssembly decode measured +10 % at 2 threads with 128 positions and
- * +17 % with 384 (interleaved A/B, 8 rounds), +3-7 % at 1 thread. The state lives in memory,
- * not in attention_mix's locals: passed in as parameters, the same loads gained nothing at 2
- * threads and were 5 % slower at 1 (most likely the mix loop, its eight accumulators already
- * filling V8's registers, spilled). All asked for by the middle of the rows: over all of them
- * gained 2.6 % less, by the first quarter 1.8 % less. */
+ * spread over the mix, WebAssembly decode measured +10-23 % at 2 threads with 128 positions
+ * and +11-17 % with 384 (interleaved A/B, 8 rounds each), +2-7 % at 1 thread. All asked for by
+ * the middle of the rows: over all of them gained 2.6 % less, by the first quarter 1.8 % less.
+ * Not understood: the same loads driven by two more parameters of attention_mix (a local
+ * cursor instead of this thread-local one) gained nothing at 2 threads and were 5 % slower at
+ * 1, though the two builds' loops differ only in this one storing its cursor. Natively the
+ * same spreading, with prefetches, measured within noise (decode ±1 %), so it is not used. */
 static _Thread_local struct {
     const volatile uint8_t *k, *v; /* NULL: nothing armed */
     size_t k_bytes, v_bytes, at;   /* at: the next byte to load, keys first */

@@ -162,6 +162,7 @@ function benchModel(format: Format): string {
 interface Speed {
   decode: number; // tokens/s
   prefill: number; // tokens/s
+  prefetchAhead?: number; // native: what the session's first steps chose (1 on, 0 off, -1 none)
 }
 
 // Run the native CLI and parse its one-line JSON answer.
@@ -193,7 +194,11 @@ function nativeSpeed(model: string, threads: number, prefill: number, decode: nu
     "--decode-tokens",
     String(decode),
   ]);
-  return { decode: r.decode_tokens_per_s, prefill: r.prefill_tokens_per_s };
+  return {
+    decode: r.decode_tokens_per_s,
+    prefill: r.prefill_tokens_per_s,
+    prefetchAhead: r.prefetch_ahead,
+  };
 }
 
 // The same measurement as `nanolm-engine bench`, through the WebAssembly build in this process:
@@ -243,7 +248,11 @@ async function best(n: number, run: () => Speed | Promise<Speed>): Promise<Speed
   let b: Speed = { decode: 0, prefill: 0 };
   for (let i = 0; i < n; i++) {
     const s = await run();
-    b = { decode: Math.max(b.decode, s.decode), prefill: Math.max(b.prefill, s.prefill) };
+    b = {
+      decode: Math.max(b.decode, s.decode),
+      prefill: Math.max(b.prefill, s.prefill),
+      prefetchAhead: s.prefetchAhead,
+    };
   }
   return b;
 }
@@ -433,7 +442,10 @@ async function main() {
         console.log(
           `  ${label}${rounds > 1 ? ` (round ${round + 1})` : ""}: decode ${s.decode.toFixed(1)} ` +
             `tok/s (${((100 * s.decode) / roofline).toFixed(0)} % of ${roofline.toFixed(1)} ` +
-            `so far), prefill ${s.prefill.toFixed(1)} tok/s`,
+            `so far), prefill ${s.prefill.toFixed(1)} tok/s` +
+            (s.prefetchAhead === undefined || s.prefetchAhead < 0
+              ? ""
+              : `, prefetch ahead ${s.prefetchAhead ? "on" : "off"}`),
         );
       } catch (e) {
         row.error = e instanceof Error ? e.message : String(e);

@@ -35,6 +35,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #if defined(__AVX2__)
@@ -44,6 +45,28 @@
 #define NANO_WASM 1
 #include <wasm_simd128.h>
 #endif
+
+#if defined(NANO_X86)
+/* kernels_set_prefetch_ahead's switch: relaxed, as the hint it is (the pool's hand-over of each
+ * job orders it before the workers' kernels). */
+static atomic_int prefetch_ahead_on = 1;
+#endif
+
+int kernels_can_prefetch_ahead(void) {
+#if defined(NANO_X86)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+void kernels_set_prefetch_ahead(int on) {
+#if defined(NANO_X86)
+    atomic_store_explicit(&prefetch_ahead_on, on != 0, memory_order_relaxed);
+#else
+    (void)on;
+#endif
+}
 
 const char *kernels_simd_name(void) {
 #if defined(NANO_X86) && defined(__AVX512F__)
@@ -72,11 +95,14 @@ const char *kernels_simd_name(void) {
  * row after another makes a single sequential stream, and a software prefetch this far ahead
  * keeps enough lines in flight: measured ≈95% of the machine's read bandwidth, against ≈80%
  * for tiles of four interleaved rows (the hardware prefetcher follows one stream better than
- * four short ones). Prefill, which reuses each row for many tokens, uses the tiles. */
+ * four short ones). Prefill, which reuses each row for many tokens, uses the tiles. Some
+ * machines stream faster without the prefetch ahead (kernels_set_prefetch_ahead); the start of
+ * each stream is prefetched either way. */
 enum { PREFETCH_BYTES = 8192 };
 
 /* Prefetch the bytes [at, at + n) of a weight stream of `total` bytes, PREFETCH_BYTES ahead. */
 static inline void prefetch_ahead(const void *base, size_t at, size_t n, size_t total) {
+    if (!atomic_load_explicit(&prefetch_ahead_on, memory_order_relaxed)) return;
     for (size_t b = at + PREFETCH_BYTES; b < at + PREFETCH_BYTES + n && b < total; b += 64)
         _mm_prefetch((const char *)base + b, _MM_HINT_T0);
 }

@@ -23,6 +23,15 @@ static inline float load_f32(const uint8_t *p) {
 /* Name of the SIMD path this build compiled in ("avx512", "avx2", "wasm-simd128", "scalar"). */
 const char *kernels_simd_name(void);
 
+/* Whether this build's single-token matrix kernels can prefetch ahead of their loads (x86). */
+int kernels_can_prefetch_ahead(void);
+
+/* Turn that prefetch on or off, for every thread (it starts on). Machines disagree on it: on one
+ * 2-core AMD EPYC VM it let Q8_0 decode at 1 thread read beyond the bandwidth probe, on another
+ * it cost a fifth of the decode speed, so sessions measure it (forward.c nano_step). Results
+ * never depend on it. */
+void kernels_set_prefetch_ahead(int on);
+
 /* ---- matrix products (rows of W against a batch of vectors) ----------------------------- */
 
 /* out[t·out_stride + r] = W[r,:] · x[t·x_stride + :] for r < rows, t < n_tokens.

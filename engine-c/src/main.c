@@ -645,7 +645,8 @@ static int cmd_bench(const Options *o) {
     json_number(stdout, rate((double)n_prefill, t_prefill));
     printf(",\"decode_tokens\":%ld,\"decode_tokens_per_s\":", n_decode);
     json_number(stdout, rate((double)n_decode, t_decode));
-    printf(",\"weight_bytes_per_token\":%.0f}\n", weight_bytes_per_token(c));
+    printf(",\"weight_bytes_per_token\":%.0f,\"prefetch_ahead\":%d}\n", weight_bytes_per_token(c),
+           nano_session_prefetch_ahead(e.session));
 done:
     free(ids);
     engine_close(&e);

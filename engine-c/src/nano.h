@@ -110,6 +110,10 @@ NANO_API void nano_session_free(NanoSession *s);
 NANO_API void nano_session_reset(NanoSession *s);
 /* Position of the next token (= tokens in the KV cache). */
 NANO_API int nano_session_pos(const NanoSession *s);
+/* Whether the session's kernels prefetch ahead of their loads (kernels.h): 1 or 0 once its first
+ * decode steps have measured which is faster, -1 before that or where the build has no such
+ * prefetch (WebAssembly). */
+NANO_API int nano_session_prefetch_ahead(const NanoSession *s);
 /* Attach (or with NULL detach) a LoRA module; it must have been loaded for this session's model.
  * Takes effect from the next token; the KV cache is kept. */
 NANO_API int nano_session_set_lora(NanoSession *s, const NanoLora *lora);

@@ -279,6 +279,52 @@ describe("two threads cut matrices by measured speed: the same bits as one", () 
   });
 });
 
+// The kernels' prefetch ahead of their loads is on or off per session, as its first 16 decode
+// steps measure (forward.c nano_step): a hint that must never change a bit, on either setting,
+// or while the steps alternate it.
+describe("the kernels' prefetch, on, off or being measured: the same bits", () => {
+  const dir = tempDir();
+  for (const quant of ["f32", "q8_0"] as const) {
+    it(quant, () => {
+      const path = join(dir, `prefetch-${quant}.bin`);
+      writeFileSync(path, writeModel(makeSyntheticModel({ config: CUT_SHAPE, quant, seed: 14 })));
+      const ids = Array.from({ length: 12 }, (_, i) => 7 + ((i * 37) % 290)).join(",");
+      const args = ["--model", path, "--ids", ids, "--steps", "24"];
+      for (const threads of ["1", "2"]) {
+        const measured = dump(nativeEngine, [...args, "--threads", threads]);
+        for (const setting of ["on", "off"])
+          expect(
+            dump(nativeEngine, [...args, "--threads", threads], { NANO_TEST_PREFETCH: setting }),
+          ).toEqual(measured);
+      }
+      expect(dump(asanEngine, args, { NANO_TEST_PREFETCH: "off" })).toEqual(
+        dump(asanEngine, args, { NANO_TEST_PREFETCH: "on" }),
+      );
+    });
+  }
+
+  it("is reported by the benchmark once measured (-1 before)", () => {
+    const path = join(dir, "prefetch-bench.bin");
+    writeFileSync(
+      path,
+      writeModel(makeSyntheticModel({ config: CUT_SHAPE, quant: "q8_0", seed: 15 })),
+    );
+    const bench = (decode: number, env: Record<string, string> = {}) => {
+      const r = run(
+        nativeEngine,
+        ["bench", "--model", path, "--prefill-tokens", "8", "--decode-tokens", String(decode)],
+        env,
+      );
+      expect(r.status).toBe(0);
+      return (JSON.parse(r.stdout) as { prefetch_ahead: number }).prefetch_ahead;
+    };
+    expect(bench(8)).toBe(-1);
+    expect([0, 1]).toContain(bench(20));
+    expect(bench(4, { NANO_TEST_PREFETCH: "off" })).toBe(0);
+    expect(bench(4, { NANO_TEST_PREFETCH: "on" })).toBe(1);
+  });
+});
+
 // Every build computes the same bits (kernels.c): the native build's AVX-512 kernels — Q8_0
 // matrices repacked at load time into 16-row tiles, prefill and decode, 1 and 3 threads — and
 // the ASan build's plain C, on shapes at the edges of those layouts (helpers.ts EDGE_SHAPES),

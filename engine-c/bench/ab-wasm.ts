@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import type { Engine as EngineClass } from "../ts/engine.ts";
+import { positiveInt } from "./options.ts";
 
 const engineDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = join(engineDir, "..");
@@ -43,11 +44,7 @@ function fail(message: string): never {
 
 function parseArgs(argv: string[]) {
   const o = { baseline: "HEAD", format: "q8_0", threads: 2, rounds: 16, prompt: 128, model: "" };
-  const int = (s: string | undefined, name: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got ${s}`);
-    return n;
-  };
+  const int = (s: string | undefined, name: string) => positiveInt(s, name, fail);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--baseline") o.baseline = argv[++i] ?? fail("--baseline needs a revision");

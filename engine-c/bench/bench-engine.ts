@@ -26,6 +26,7 @@ import {
   type NanoConfig,
 } from "../ts/format.ts";
 import { BENCHMARK_168M, makeSyntheticModel, makeSyntheticVocab } from "../ts/synthetic.ts";
+import { positiveInt } from "./options.ts";
 
 const engineDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = join(engineDir, "..");
@@ -54,11 +55,7 @@ function parseArgs(argv: string[]) {
     decode: 64,
   };
   const list = (s: string | undefined) => (s ?? "").split(",").filter(Boolean);
-  const int = (s: string | undefined, name: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) fail(`${name} needs a positive integer, got ${s}`);
-    return n;
-  };
+  const int = (s: string | undefined, name: string) => positiveInt(s, name, fail);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--busy") o.busy = true;

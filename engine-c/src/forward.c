@@ -1007,9 +1007,6 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
             s->fixed_cuts = 1;
         }
     }
-    /* For the tests: run_split runs its two halves one after the other on the caller, the top
-     * half first ("top-first": it takes every block of the middle, from the top) or the bottom
-     * half first ("bottom-first"), so each way of taking the middle can be checked. */
     /* For the tests: the kernels' prefetch pinned "on" or "off", with no steps spent measuring
      * it, so that both can be checked to give the same bits. */
     const char *prefetch = getenv("NANO_TEST_PREFETCH");
@@ -1017,6 +1014,9 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
         s->prefetch_ahead = strcmp(prefetch, "on") == 0;
         s->tune_steps = TUNE_STEPS;
     }
+    /* For the tests: run_split runs its two halves one after the other on the caller, the top
+     * half first ("top-first": it takes every block of the middle, from the top) or the bottom
+     * half first ("bottom-first"), so each way of taking the middle can be checked. */
     const char *halves = getenv("NANO_TEST_HALVES");
     if (halves && nt == 2) {
         if (strcmp(halves, "top-first") == 0) s->serial_halves = 1;
@@ -1102,9 +1102,10 @@ static int token_ok(const NanoSession *s, int32_t t) {
  * A session's first TUNE_STEPS steps also decide whether the kernels prefetch ahead
  * (kernels.h): off and on by turns, each step timed, and off stays only if its median step
  * was ~3 % faster. On a 2-core AMD EPYC VM whose one thread streamed 20-23 GB/s through the
- * kernels against a probe's 30, turning it off made Q8_0 decode 28-31 % faster at 1 thread
- * and 5-15 % at 2, F32 15-20 % at 1 (alternated runs); on the same kind of VM earlier, it had
- * let Q8_0 at 1 thread read beyond the probe. The steps' results do not depend on it. */
+ * kernels against a probe's 30, turning it off made Q8_0 decode 27-31 % faster at 1 thread
+ * and 5-15 % at 2, F32 15-20 % at 1 (alternated runs, off throughout); on the same kind of VM
+ * earlier, it had let Q8_0 at 1 thread read beyond the probe. The steps' results do not depend
+ * on it. */
 const float *nano_step(NanoSession *s, int32_t token) {
     if (!s || !token_ok(s, token) || s->pos >= s->block) return NULL;
     if (s->tune_steps >= TUNE_STEPS) {

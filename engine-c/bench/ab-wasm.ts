@@ -114,7 +114,13 @@ async function main() {
       const url = pathToFileURL(join(dir, "engine-c/ts/engine.ts")).href;
       const { Engine } = (await import(url)) as { Engine: typeof EngineClass };
       const engine = await Engine.create({ threads: o.threads });
-      engine.load(bytes);
+      const { blockSize } = engine.load(bytes).config;
+      if (o.prompt + DECODE_TOKENS > blockSize) {
+        engine.dispose();
+        throw new Error(
+          `--prompt ${o.prompt} plus ${DECODE_TOKENS} decoded tokens exceed the model's block_size ${blockSize}`,
+        );
+      }
       sides.push({ name, engine, tokS: [] });
     }
     const prompt = Array.from({ length: o.prompt }, (_, i) => 7 + i);
@@ -161,4 +167,6 @@ async function main() {
   }
 }
 
-await main();
+// An error (a bad option found late, or the engine's) ends the run with its message, after the
+// temporary worktree is gone.
+await main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

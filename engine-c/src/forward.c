@@ -27,7 +27,7 @@ enum {
     CHUNK_MAX_BYTES = 4 << 20,     /* weight bytes of the largest chunk */
     PARALLEL_MIN_BYTES = 64 << 10, /* smaller jobs run on the calling thread alone */
     MAX_THREADS = 256,
-    TUNE_STEPS = 16, /* decode steps that choose the kernels' prefetch: 8 off, 8 on */
+    TUNE_STEPS = 16, /* decode steps that choose the kernels' prefetch: at most 8 off, 8 on */
 };
 
 /* How one kind of matrix is cut into chunks of rows for the thread pool; one chunk when there
@@ -1094,18 +1094,36 @@ static long long median_ns(const long long *ns, int n) {
     return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
 }
 
+/* 0 if each of the n steps with the prefetch off was at least 1/8 faster than every step with
+ * it on, 1 if the other way round, -1 if neither. One slow step (another process, an interrupt)
+ * rarely opens such a gap between all of them. Where the setting matters most, 1 thread, it is
+ * 20-30 %, so there the measuring ends after 4 steps instead of 16: its slower steps had cost
+ * 64-token benchmarks ~4 % of their decode speed (Q8_0, 1 thread: +4 % alternated). */
+static int clear_winner(const long long *off_ns, const long long *on_ns, int n) {
+    long long off_min = off_ns[0], off_max = off_ns[0], on_min = on_ns[0], on_max = on_ns[0];
+    for (int i = 1; i < n; i++) {
+        off_min = off_ns[i] < off_min ? off_ns[i] : off_min;
+        off_max = off_ns[i] > off_max ? off_ns[i] : off_max;
+        on_min = on_ns[i] < on_min ? on_ns[i] : on_min;
+        on_max = on_ns[i] > on_max ? on_ns[i] : on_max;
+    }
+    if (off_max < on_min - on_min / 8) return 0;
+    if (on_max < off_min - off_min / 8) return 1;
+    return -1;
+}
+
 static int token_ok(const NanoSession *s, int32_t t) {
     return t >= 0 && t < s->vocab;
 }
 
 /* Run one token at the current position; returns the logits or NULL on a bad argument.
- * A session's first TUNE_STEPS steps also decide whether the kernels prefetch ahead
- * (kernels.h): off and on by turns, each step timed, and off stays only if its median step
- * was ~3 % faster. On a 2-core AMD EPYC VM whose one thread streamed 20-23 GB/s through the
- * kernels against a probe's 30, turning it off made Q8_0 decode 27-31 % faster at 1 thread
- * and 5-15 % at 2, F32 15-20 % at 1 (alternated runs, off throughout); on the same kind of VM
- * earlier, it had let Q8_0 at 1 thread read beyond the probe. The steps' results do not depend
- * on it. */
+ * A session's first decode steps also decide whether the kernels prefetch ahead (kernels.h):
+ * off and on by turns, each step timed. Every 4 steps a clear winner (clear_winner) ends it;
+ * otherwise, after TUNE_STEPS, off stays only if its median step was ~3 % faster. On a 2-core AMD
+ * EPYC VM whose one thread streamed 20-23 GB/s through the kernels against a probe's 30, turning it
+ * off made Q8_0 decode 27-31 % faster at 1 thread and 5-15 % at 2, F32 15-20 % at 1 (alternated
+ * runs, off throughout); on the same kind of VM earlier, it had let Q8_0 at 1 thread read beyond
+ * the probe. The steps' results do not depend on it. */
 const float *nano_step(NanoSession *s, int32_t token) {
     if (!s || !token_ok(s, token) || s->pos >= s->block) return NULL;
     if (s->tune_steps >= TUNE_STEPS) {
@@ -1119,10 +1137,14 @@ const float *nano_step(NanoSession *s, int32_t token) {
     long long t0 = nano_clock_ns();
     forward_causal(s, &token, 1);
     s->tune_ns[on][s->tune_steps / 2] = nano_clock_ns() - t0;
-    if (++s->tune_steps == TUNE_STEPS) {
-        long long off_ns = median_ns(s->tune_ns[0], TUNE_STEPS / 2);
-        long long on_ns = median_ns(s->tune_ns[1], TUNE_STEPS / 2);
-        s->prefetch_ahead = !(off_ns < on_ns - on_ns / 32); /* off only if ~3 % faster */
+    if (++s->tune_steps % 4 == 0) {
+        int n = s->tune_steps / 2, clear = clear_winner(s->tune_ns[0], s->tune_ns[1], n);
+        if (clear >= 0) {
+            s->prefetch_ahead = clear, s->tune_steps = TUNE_STEPS;
+        } else if (s->tune_steps == TUNE_STEPS) {
+            long long off_ns = median_ns(s->tune_ns[0], n), on_ns = median_ns(s->tune_ns[1], n);
+            s->prefetch_ahead = !(off_ns < on_ns - on_ns / 32); /* off only if ~3 % faster */
+        }
     }
     return s->logits;
 }

@@ -618,8 +618,19 @@ static void attention_input(NanoSession *s, int layer, int first, int n) {
  * RoPE on queries and keys, keys (transposed) and values into the cache. */
 static void attention_qkv(NanoSession *s, int layer, int first, int n) {
     attention_input(s, layer, first, n);
-    run_job(s, qkv_chunk, s->split_q.n_chunks + s->split_k.n_chunks + s->split_v.n_chunks,
-            s->split_q.bytes + s->split_k.bytes + s->split_v.bytes);
+    double bytes = s->split_q.bytes + s->split_k.bytes + s->split_v.bytes;
+    /* One thread's Q8_0 decode: the products leave memory time unused, so the keys and values
+     * this token's attention will read come in alongside them (kernels.h) */
+    int pos = s->span_pos0 + first;
+    int alongside = n == 1 && s->causal && s->n_threads == 1 && s->m->wq[layer].q && pos > 0;
+    if (alongside)
+        attention_prefetch_alongside(
+            keys_of(s, layer, 0), (size_t)s->key_tiles * s->head_dim * KEY_TILE,
+            (size_t)(pos + KEY_TILE - 1) / KEY_TILE * KEY_TILE * s->head_dim * sizeof(float),
+            values_of(s, layer, 0), (size_t)s->block * s->head_dim,
+            (size_t)pos * s->head_dim * sizeof(float), s->n_kv_head, (size_t)bytes);
+    run_job(s, qkv_chunk, s->split_q.n_chunks + s->split_k.n_chunks + s->split_v.n_chunks, bytes);
+    if (alongside) attention_prefetch_alongside(NULL, 0, 0, NULL, 0, 0, 0, 0);
     for (int t = 0; t < n; t++)
         for (int kh = 0; kh < s->n_kv_head; kh++) rope_and_cache(s, t, kh);
 }

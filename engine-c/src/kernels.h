@@ -123,6 +123,15 @@ void kernels_warm(const void *p, size_t n);
  * WebAssembly only (it has no prefetch instruction); elsewhere nothing (attention prefetches). */
 void attention_warm(const float *kt, const float *v, int n_pos, int head_dim);
 
+/* Prefetch the cached keys and values of n_heads heads, head h's kt_bytes from kt + h·kt_stride
+ * and v_bytes from v + h·v_stride (strides in floats), a few cache lines at a time while this
+ * thread's next single-token Q8_0 products stream about over_bytes of weights; n_heads = 0
+ * stops it. For one thread's decode, whose Q/K/V products leave memory time unused: attention
+ * then finds its keys and values in cache. x86 only; elsewhere nothing. */
+void attention_prefetch_alongside(const float *kt, size_t kt_stride, size_t kt_bytes,
+                                  const float *v, size_t v_stride, size_t v_bytes, int n_heads,
+                                  size_t over_bytes);
+
 /* ---- vector building blocks -------------------------------------------------------------- */
 
 /* a · b over n floats, in the same order as one output of matmul_f32. */

@@ -325,6 +325,35 @@ describe("the kernels' prefetch, on, off or being measured: the same bits", () =
   });
 });
 
+// The benchmark's roofline probe; with 2 threads it also times a handoff between two threads,
+// before and after its reads (where a VM's host put the cores: bench-engine.ts byPlacement).
+describe("nanolm-engine bandwidth", () => {
+  const probe = (engine: string, threads: number) => {
+    const r = run(engine, [
+      "bandwidth",
+      "--threads",
+      String(threads),
+      "--mib",
+      "8",
+      "--passes",
+      "1",
+    ]);
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as { read_gb_per_s: number; handoff_ns?: number[] };
+  };
+  it("reads at some positive rate, and times the handoff only with 2+ threads", () => {
+    for (const engine of [nativeEngine, asanEngine]) {
+      const one = probe(engine, 1);
+      expect(one.read_gb_per_s).toBeGreaterThan(0);
+      expect(one.handoff_ns).toBeUndefined();
+      const two = probe(engine, 2);
+      expect(two.read_gb_per_s).toBeGreaterThan(0);
+      expect(two.handoff_ns).toHaveLength(2);
+      for (const ns of two.handoff_ns!) expect(ns).toBeGreaterThan(0);
+    }
+  });
+});
+
 // Every build computes the same bits (kernels.c): the native build's AVX-512 kernels — Q8_0
 // matrices repacked at load time into 16-row tiles, prefill and decode, 1 and 3 threads — and
 // the ASan build's plain C, on shapes at the edges of those layouts (helpers.ts EDGE_SHAPES),

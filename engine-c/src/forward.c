@@ -1093,24 +1093,15 @@ int nano_session_set_lora(NanoSession *s, const NanoLora *lora) {
     return NANO_OK;
 }
 
-/* The median of n (≤ TUNE_STEPS / 2) step times. */
-static long long median_ns(const long long *ns, int n) {
-    long long a[TUNE_STEPS / 2];
-    memcpy(a, ns, (size_t)n * sizeof *a);
-    for (int i = 1; i < n; i++) /* insertion sort: eight values */
-        for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
-            long long t = a[j];
-            a[j] = a[j - 1], a[j - 1] = t;
-        }
-    return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
-}
-
-/* 0 if each of the n steps with the prefetch off was at least 1/8 faster than every step with
- * it on, 1 if the other way round, -1 if neither. One slow step (another process, an interrupt)
- * rarely opens such a gap between all of them. Where the setting matters most, 1 thread, it is
- * 20-30 %, so there the measuring ends after 4 steps instead of 16: its slower steps had cost
- * 64-token benchmarks ~4 % of their decode speed (Q8_0, 1 thread: +4 % alternated). */
-static int clear_winner(const long long *off_ns, const long long *on_ns, int n) {
+/* Which setting of the prefetch the n steps timed with each favour: 0 off, 1 on, -1 not yet.
+ * A clear winner, every step of one setting at least 1/8 faster than every step of the other,
+ * decides at once: one slow step (another process, an interrupt) rarely opens such a gap between
+ * all of them, and where the setting matters most, 1 thread, it is 20-30 %, so there the
+ * measuring ends after 4 steps instead of 16 (its slower steps had cost 64-token benchmarks
+ * ~4 % of their decode speed: Q8_0, 1 thread, +4 % alternated). Otherwise, at the last step,
+ * each setting's fastest step decides: interference only ever adds time. (The median, with a
+ * 3 % lead required of off, chose on in runs where off was 4 % faster, F32 at 2 threads.) */
+static int prefetch_verdict(const long long *off_ns, const long long *on_ns, int n, int last) {
     long long off_min = off_ns[0], off_max = off_ns[0], on_min = on_ns[0], on_max = on_ns[0];
     for (int i = 1; i < n; i++) {
         off_min = off_ns[i] < off_min ? off_ns[i] : off_min;
@@ -1120,7 +1111,8 @@ static int clear_winner(const long long *off_ns, const long long *on_ns, int n) 
     }
     if (off_max < on_min - on_min / 8) return 0;
     if (on_max < off_min - off_min / 8) return 1;
-    return -1;
+    if (!last) return -1;
+    return on_min < off_min;
 }
 
 static int token_ok(const NanoSession *s, int32_t t) {
@@ -1129,8 +1121,8 @@ static int token_ok(const NanoSession *s, int32_t t) {
 
 /* Run one token at the current position; returns the logits or NULL on a bad argument.
  * A session's first decode steps also decide whether the kernels prefetch ahead (kernels.h):
- * off and on by turns, each step timed. Every 4 steps a clear winner (clear_winner) ends it;
- * otherwise, after TUNE_STEPS, off stays only if its median step was ~3 % faster. On a 2-core AMD
+ * off and on by turns, each step timed, every 4 steps weighed (prefetch_verdict), for at most
+ * TUNE_STEPS steps. On a 2-core AMD
  * EPYC VM whose one thread streamed 20-23 GB/s through the kernels against a probe's 30, turning it
  * off made Q8_0 decode 27-31 % faster at 1 thread and 5-15 % at 2, F32 15-20 % at 1 (alternated
  * runs, off throughout); on the same kind of VM earlier, it had let Q8_0 at 1 thread read beyond
@@ -1149,13 +1141,9 @@ const float *nano_step(NanoSession *s, int32_t token) {
     forward_causal(s, &token, 1);
     s->tune_ns[on][s->tune_steps / 2] = nano_clock_ns() - t0;
     if (++s->tune_steps % 4 == 0) {
-        int n = s->tune_steps / 2, clear = clear_winner(s->tune_ns[0], s->tune_ns[1], n);
-        if (clear >= 0) {
-            s->prefetch_ahead = clear, s->tune_steps = TUNE_STEPS;
-        } else if (s->tune_steps == TUNE_STEPS) {
-            long long off_ns = median_ns(s->tune_ns[0], n), on_ns = median_ns(s->tune_ns[1], n);
-            s->prefetch_ahead = !(off_ns < on_ns - on_ns / 32); /* off only if ~3 % faster */
-        }
+        int verdict = prefetch_verdict(s->tune_ns[0], s->tune_ns[1], s->tune_steps / 2,
+                                       s->tune_steps == TUNE_STEPS);
+        if (verdict >= 0) s->prefetch_ahead = verdict, s->tune_steps = TUNE_STEPS;
     }
     return s->logits;
 }

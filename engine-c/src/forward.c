@@ -1122,11 +1122,11 @@ static int token_ok(const NanoSession *s, int32_t t) {
 /* Run one token at the current position; returns the logits or NULL on a bad argument.
  * A session's first decode steps also decide whether the kernels prefetch ahead (kernels.h):
  * off and on by turns, each step timed, every 4 steps weighed (prefetch_verdict), for at most
- * TUNE_STEPS steps. On a 2-core AMD
- * EPYC VM whose one thread streamed 20-23 GB/s through the kernels against a probe's 30, turning it
- * off made Q8_0 decode 27-31 % faster at 1 thread and 5-15 % at 2, F32 15-20 % at 1 (alternated
- * runs, off throughout); on the same kind of VM earlier, it had let Q8_0 at 1 thread read beyond
- * the probe. The steps' results do not depend on it. */
+ * TUNE_STEPS steps. On a 2-core AMD EPYC VM whose one thread streamed 20-23 GB/s through the
+ * kernels against a probe's 30, turning it off made Q8_0 decode 27-31 % faster at 1 thread and
+ * 5-15 % at 2, F32 15-20 % at 1 (alternated runs, off throughout); on the same kind of VM
+ * earlier, it had let Q8_0 at 1 thread read beyond the probe. The steps' results do not depend
+ * on it. */
 const float *nano_step(NanoSession *s, int32_t token) {
     if (!s || !token_ok(s, token) || s->pos >= s->block) return NULL;
     if (s->tune_steps >= TUNE_STEPS) {

@@ -127,7 +127,8 @@ void attention_warm(const float *kt, const float *v, int n_pos, int head_dim);
  * and v_bytes from v + h·v_stride (strides in floats), a few cache lines at a time while this
  * thread's next single-token Q8_0 products stream about over_bytes of weights; n_heads = 0
  * stops it. For one thread's decode, whose Q/K/V products leave memory time unused: attention
- * then finds its keys and values in cache. x86 only; elsewhere nothing. */
+ * then finds its keys and values in cache. Only the AVX-512 packed Q8_0 kernels step it;
+ * elsewhere it does nothing. */
 void attention_prefetch_alongside(const float *kt, size_t kt_stride, size_t kt_bytes,
                                   const float *v, size_t v_stride, size_t v_bytes, int n_heads,
                                   size_t over_bytes);

@@ -163,14 +163,14 @@ interface Speed {
 }
 
 // Run the native CLI and parse its one-line JSON answer.
-function runNative(args: string[]): Record<string, number> {
+function runNative<T = Record<string, number>>(args: string[]): T {
   const r = spawnSync(nativeEngine, args, { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) {
     throw new Error(
       `nanolm-engine ${args.join(" ")} failed: ${(r.stderr || String(r.error)).trim()}`,
     );
   }
-  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as T;
 }
 
 interface Probe {
@@ -179,13 +179,12 @@ interface Probe {
 }
 
 function bandwidth(threads: number): Probe {
-  const r = spawnSync(nativeEngine, ["bandwidth", "--threads", String(threads)], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0)
-    throw new Error(`nanolm-engine bandwidth failed: ${(r.stderr || String(r.error)).trim()}`);
-  const j = JSON.parse(r.stdout) as { read_gb_per_s: number; handoff_ns?: [number, number] };
-  return { bytesPerS: j.read_gb_per_s * 1e9, handoffNs: j.handoff_ns };
+  const r = runNative<{ read_gb_per_s: number; handoff_ns?: [number, number] }>([
+    "bandwidth",
+    "--threads",
+    String(threads),
+  ]);
+  return { bytesPerS: r.read_gb_per_s * 1e9, handoffNs: r.handoff_ns };
 }
 
 // Where a VM's host put the two threads' cores, from the handoff time between them. On a 2-core
@@ -374,13 +373,11 @@ async function main() {
   // engines look better) than the machine really is.
   const bwThreads = [...new Set([...o.threads, ...(o.busy ? [2] : [])])];
   const bw: Record<number, number> = {};
-  const bwSamples: Record<number, number[]> = {}; // every probe, for the spread
-  const probes: Record<number, Probe[]> = {}; // every probe, with its handoffs
+  const probes: Record<number, Probe[]> = {}; // every probe, for the spread and the placements
   const probe = (threads: number, busy = false): Probe => {
     try {
       const p = bandwidth(threads);
       bw[threads] = Math.max(bw[threads] ?? 0, p.bytesPerS);
-      (bwSamples[threads] ??= []).push(p.bytesPerS);
       // another process on one of the cores makes the handoff its time slices, not a placement
       (probes[threads] ??= []).push(busy ? { bytesPerS: p.bytesPerS } : p);
       return p;
@@ -503,6 +500,9 @@ async function main() {
     r.rooflineTokS = bw[r.threads] / weightBytesPerToken(r.format);
     r.rooflinePct = (100 * r.decode) / r.rooflineTokS;
   }
+  const bwSamples = Object.fromEntries(
+    Object.entries(probes).map(([t, ps]) => [t, ps.map((p) => p.bytesPerS)]),
+  );
   printTable(rows, bw, bwSamples);
   const placements = byPlacement(rows, probes[2] ?? [], placedRuns);
   // The 1-minute load average counts this benchmark too, so anything well above the threads it

@@ -3,7 +3,7 @@
 //
 //   npm run bench:engine                 # builds the native engine, then runs this
 //   npx tsx engine-c/bench/bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0]
-//        [--engines native,wasm] [--repeat N] [--prefill N] [--decode N]
+//        [--engines native,wasm] [--repeat N] [--prefill N] [--decode N] [--profile]
 //
 // Decoding one token streams every weight matrix from memory once, so memory read bandwidth
 // divided by the bytes of weights read per token is the fastest any engine can decode (the
@@ -39,8 +39,10 @@ type EngineKind = "native" | "wasm";
 // ---- options -----------------------------------------------------------------------------------
 
 const USAGE = `usage: bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0] [--engines native,wasm]
-                       [--repeat N] [--prefill N] [--decode N]
+                       [--repeat N] [--prefill N] [--decode N] [--profile]
   --busy      also run the 2-thread native decode while another process spins on one core
+  --profile   also say where each native run's decode time went (nanolm-engine bench --profile:
+              reading the clocks costs it a fraction of a per cent)
   --repeat N  runs per configuration, one per round; the best is reported (default 2 native,
               1 wasm)`;
 
@@ -53,12 +55,14 @@ function parseArgs(argv: string[]) {
     repeat: 0, // 0: the per-engine default
     prefill: 128,
     decode: 64,
+    profile: false,
   };
   const list = (s: string | undefined) => (s ?? "").split(",").filter(Boolean);
   const int = (s: string | undefined, name: string) => positiveInt(s, name, fail);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--busy") o.busy = true;
+    else if (a === "--profile") o.profile = true;
     else if (a === "--threads") o.threads = list(argv[++i]).map((t) => int(t, a));
     else if (a === "--formats") o.formats = list(argv[++i]) as Format[];
     else if (a === "--engines") o.engines = list(argv[++i]) as EngineKind[];
@@ -160,6 +164,25 @@ interface Speed {
   decode: number; // tokens/s
   prefill: number; // tokens/s
   prefetchAhead?: number; // native: what the session's first steps chose (1 on, 0 off, -1 none)
+  profile?: Profile; // native with --profile
+}
+
+// nanolm-engine bench --profile: where the decode steps' time went, µs per token. "alone" is the
+// calling thread's work between the jobs it hands the threads; busy and attention are per thread.
+interface Profile {
+  jobs_per_token: number;
+  us_per_token: Record<"decode" | "steps" | "jobs" | "alone" | "start_lag" | "end_gap", number> &
+    Record<"busy" | "attention", number[]>;
+}
+
+function describeProfile(p: Profile): string {
+  const u = p.us_per_token;
+  const each = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" / ");
+  return (
+    `${u.steps.toFixed(0)} µs a token: caller alone ${u.alone.toFixed(0)}, ` +
+    `${p.jobs_per_token.toFixed(0)} jobs ${u.jobs.toFixed(0)} (start lag ${u.start_lag.toFixed(0)}, ` +
+    `end gap ${u.end_gap.toFixed(0)}); busy ${each(u.busy)}, of which attention ${each(u.attention)}`
+  );
 }
 
 // Run the native CLI and parse its one-line JSON answer.
@@ -209,8 +232,14 @@ function placementOf(handoffs: number[], threshold: number | undefined): Placeme
   return far.every((f) => f) ? "far" : far.every((f) => !f) ? "near" : undefined;
 }
 
-function nativeSpeed(model: string, threads: number, prefill: number, decode: number): Speed {
-  const r = runNative([
+function nativeSpeed(
+  model: string,
+  threads: number,
+  prefill: number,
+  decode: number,
+  profile: boolean,
+): Speed {
+  const r = runNative<Record<string, number> & { profile?: Profile }>([
     "bench",
     "--model",
     model,
@@ -220,11 +249,13 @@ function nativeSpeed(model: string, threads: number, prefill: number, decode: nu
     String(prefill),
     "--decode-tokens",
     String(decode),
+    ...(profile ? ["--profile"] : []),
   ]);
   return {
     decode: r.decode_tokens_per_s,
     prefill: r.prefill_tokens_per_s,
     prefetchAhead: r.prefetch_ahead,
+    ...(r.profile ? { profile: r.profile } : {}),
   };
 }
 
@@ -279,6 +310,7 @@ async function best(n: number, run: () => Speed | Promise<Speed>): Promise<Speed
       decode: Math.max(b.decode, s.decode),
       prefill: Math.max(b.prefill, s.prefill),
       prefetchAhead: s.prefetchAhead,
+      profile: s.decode >= b.decode ? s.profile : b.profile,
     };
   }
   return b;
@@ -347,6 +379,7 @@ interface Row {
   rooflinePct: number;
   target?: number;
   error?: string; // the configuration could not be measured
+  profile?: Profile; // of its fastest run, with --profile
 }
 
 async function main() {
@@ -406,7 +439,7 @@ async function main() {
       format,
       threads,
       busy,
-      run: () => nativeSpeed(models[format], threads, o.prefill, o.decode),
+      run: () => nativeSpeed(models[format], threads, o.prefill, o.decode, o.profile),
       repeat: o.repeat || 2,
     });
     if (o.engines.includes("native")) for (const t of o.threads) jobs.push(native(t));
@@ -474,6 +507,7 @@ async function main() {
             decode: s.decode,
             handoffs: [before.handoffNs[1], after.handoffNs[0]],
           });
+        if (s.profile && !(s.decode < row.decode)) row.profile = s.profile;
         row.decode = Math.max(Number.isNaN(row.decode) ? 0 : row.decode, s.decode);
         row.prefill = Math.max(Number.isNaN(row.prefill) ? 0 : row.prefill, s.prefill);
         const roofline = bw[job.threads] / weightBytesPerToken(job.format);
@@ -483,7 +517,8 @@ async function main() {
             `so far), prefill ${s.prefill.toFixed(1)} tok/s` +
             (s.prefetchAhead === undefined || s.prefetchAhead < 0
               ? ""
-              : `, prefetch ahead ${s.prefetchAhead ? "on" : "off"}`),
+              : `, prefetch ahead ${s.prefetchAhead ? "on" : "off"}`) +
+            (s.profile ? `\n    ${describeProfile(s.profile)}` : ""),
         );
       } catch (e) {
         row.error = e instanceof Error ? e.message : String(e);
@@ -536,6 +571,7 @@ async function main() {
         rooflinePct: round(r.rooflinePct),
         ...(r.target !== undefined ? { targetPct: r.target, met: r.rooflinePct >= r.target } : {}),
         ...(r.error ? { error: r.error } : {}),
+        ...(r.profile ? { profile: r.profile } : {}),
       })),
       ...(placements ? { placements } : {}),
       loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2) },

@@ -110,6 +110,12 @@ struct NanoSession {
     float *obs_attention;   /* (n_layer, n_head, block_size), allocated when first enabled */
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
+    /* profiling (nano_session_profile): the pool counts its jobs; the session its passes and
+     * each thread's time in attention, on a cache line per thread (attention_ns[8 · thread]) */
+    int profiling;
+    long long passes, pass_ns;
+    long long *attention_ns; /* (n_threads, 8) */
+
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
     /* Whether the kernels prefetch ahead (kernels_set_prefetch_ahead): the session's first
      * TUNE_STEPS decode steps run it off and on by turns and time each (nano_step). */
@@ -647,6 +653,7 @@ static void attend(NanoSession *s, int t, int kv_head, int thread, int warm_kv_h
     const float *v = values_of(s, (int)l, kv_head);
     const float *q = s->q + (size_t)token * s->q_dim + (size_t)h0 * hd; /* (group, head_dim) */
     float *att = s->att + (size_t)thread * group * s->block;            /* (group, block_size) */
+    long long t0 = s->profiling ? nano_clock_ns() : 0;
     attention_scores(att, (size_t)s->block, q, group, kt, n_pos, hd, s->sqrt_head_dim);
     if (warm_kv_head >= 0)
         attention_warm(keys_of(s, (int)l, warm_kv_head), values_of(s, (int)l, warm_kv_head), n_pos,
@@ -654,6 +661,7 @@ static void attend(NanoSession *s, int t, int kv_head, int thread, int warm_kv_h
     for (int h = 0; h < group; h++) softmax(att + (size_t)h * s->block, n_pos);
     attention_mix(s->xba + (size_t)t * s->q_dim + (size_t)h0 * hd, att, (size_t)s->block, group, v,
                   (size_t)hd, n_pos, hd);
+    if (t0) s->attention_ns[8 * thread] += nano_clock_ns() - t0;
     if (token == s->obs_token)
         for (int h = 0; h < group; h++)
             memcpy(s->obs_attention + (l * s->n_head + h0 + h) * s->block,
@@ -863,6 +871,7 @@ static void run_span(NanoSession *s, const int32_t *tokens, int n, int pos0, int
  * batch goes through all layers before the next), leaving the last token's logits. The caller
  * has validated the tokens and that they fit in the context. */
 static void forward_causal(NanoSession *s, const int32_t *tokens, int n) {
+    long long t0 = s->profiling ? nano_clock_ns() : 0;
     int last_n = 0;
     for (int first = 0; first < n; first += BATCH) {
         last_n = n - first < BATCH ? n - first : BATCH;
@@ -870,6 +879,7 @@ static void forward_causal(NanoSession *s, const int32_t *tokens, int n) {
     }
     classify(s, s->x + (size_t)(last_n - 1) * s->n_embd);
     s->pos += n;
+    if (t0) s->passes++, s->pass_ns += nano_clock_ns() - t0;
 }
 
 /* ============================================================================================
@@ -906,6 +916,7 @@ void nano_session_free(NanoSession *s) {
     free(s->lora_u);
     free(s->obs_attention);
     free(s->obs_residual);
+    free(s->attention_ns);
     free(s);
 }
 
@@ -969,6 +980,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
         {(void **)&s->att,
          bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
         {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},
+        {(void **)&s->attention_ns, bytes_of((uint64_t)s->n_threads, 8, 1, sizeof(long long))},
     };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         if (i < 2) /* the KV cache */
@@ -1222,6 +1234,30 @@ const float *nano_observed_residual(const NanoSession *s, int index) {
     if (!s || !(s->observe & NANO_OBSERVE_RESIDUAL) || !s->observed) return NULL;
     if (index < 0 || index > s->n_layer) return NULL;
     return s->obs_residual + (size_t)index * s->n_embd;
+}
+
+void nano_session_profile(NanoSession *s, int on) {
+    if (!s) return;
+    s->passes = s->pass_ns = 0;
+    memset(s->attention_ns, 0, (size_t)s->n_threads * 8 * sizeof(long long));
+    nano_pool_profile(s->pool, on);
+    s->profiling = on != 0;
+}
+
+void nano_session_profile_get(const NanoSession *s, NanoProfile *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!s) return;
+    NanoPoolProfile pool;
+    nano_pool_profile_get(s->pool, &pool);
+    out->passes = s->passes, out->pass_ns = s->pass_ns;
+    out->jobs = pool.jobs, out->job_ns = pool.job_ns;
+    out->start_lag_ns = pool.start_lag_ns, out->end_gap_ns = pool.end_gap_ns;
+    for (int t = 0; t < NANO_PROFILE_THREADS && t < NANO_POOL_PROFILE_THREADS; t++)
+        out->busy_ns[t] = pool.busy_ns[t];
+    for (int t = 0; t < s->n_threads; t++)
+        out->attention_ns[t < NANO_PROFILE_THREADS ? t : NANO_PROFILE_THREADS - 1] +=
+            s->attention_ns[8 * t];
 }
 
 /* Logits of the last step, prefill or seq2seq position (NULL before the first). */

@@ -143,6 +143,26 @@ NANO_API const float *nano_observed_residual(const NanoSession *s, int index);
 /* Logits of the last step (vocab_size floats). */
 NANO_API const float *nano_session_logits(const NanoSession *s);
 
+/* Profiling, for benchmarks (nanolm-engine bench --profile): where a session's forward passes
+ * spend their time. nano_session_profile(s, 1) starts counting from zero, (s, 0) stops; off
+ * (the default) the passes read no clock, on they read a few per job and per attention head.
+ * Times in nanoseconds, summed over the causal passes (nano_step, nano_prefill) since it started.
+ * Threads past the last slot are counted in it. */
+enum { NANO_PROFILE_THREADS = 8 };
+typedef struct {
+    long long passes;
+    long long pass_ns;      /* their wall time */
+    long long jobs;         /* jobs run on the session's threads (a few per layer) */
+    long long job_ns;       /* from publishing each job to seeing its last chunk done: pass_ns less
+                               this is what the calling thread did alone between jobs */
+    long long start_lag_ns; /* from publishing a job to each other thread's first chunk of it */
+    long long end_gap_ns;   /* from the first thread done with a job to the last one */
+    long long busy_ns[NANO_PROFILE_THREADS];      /* running chunks, per thread (0: the caller) */
+    long long attention_ns[NANO_PROFILE_THREADS]; /* of which attention: scores, softmax, mix */
+} NanoProfile;
+NANO_API void nano_session_profile(NanoSession *s, int on);
+NANO_API void nano_session_profile_get(const NanoSession *s, NanoProfile *out);
+
 /* ---- sampling ---------------------------------------------------------------------------- */
 /* The sampler is deterministic given its seed, on every build (native, WASM): see sampler.c for
  * the exact order of operations, which the Scheme engine reproduces. */

@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Single-threaded WebAssembly builds have no pthreads: the pool is just the caller. */
@@ -68,6 +69,15 @@ enum {
 
 #define CACHE_LINE 64
 
+/* One thread's profiling counts (nano_pool_profile), written only by that thread, on a cache
+ * line of its own. A worker's are read by the caller after the worker's chunks of the job are
+ * counted in `done`, which orders them. */
+typedef struct {
+    _Alignas(CACHE_LINE) long long busy_ns, start_lag_ns;
+    long long last_end_ns; /* when its last chunk of job `last_gen` ended */
+    uint32_t last_gen;
+} ThreadClock;
+
 struct NanoPool {
     int n_threads; /* workers + the caller */
     int n_workers;
@@ -86,6 +96,13 @@ struct NanoPool {
     atomic_int sleepers;                            /* workers asleep (or about to be) */
     atomic_int caller_waiting; /* the caller sleeps on `done` until the last chunk finishes */
     atomic_int stop;
+
+    /* profiling (nano_pool_profile): off unless `profiling`; the caller's counts per job, each
+     * thread's in its own clock */
+    atomic_int profiling;
+    _Atomic long long published_ns; /* when the current job was published */
+    long long jobs, job_ns, end_gap_ns;
+    ThreadClock *clocks; /* n_threads of them */
 
 #ifndef NANO_NO_THREADS
     pthread_t *threads;
@@ -134,6 +151,7 @@ static inline void spin_pause(int64_t waited_ns) {
  * many this thread ran. */
 static int work_on(NanoPool *p, uint64_t st, int thread) {
     const uint32_t gen = state_gen(st);
+    const int profiling = atomic_load_explicit(&p->profiling, memory_order_relaxed);
     int ran = 0;
     for (;;) {
         NanoJobFn fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
@@ -142,7 +160,19 @@ static int work_on(NanoPool *p, uint64_t st, int thread) {
         if (state_gen(st) != gen || chunk >= state_n_chunks(st)) return ran;
         if (atomic_compare_exchange_weak_explicit(&p->state, &st, st + 1, memory_order_acquire,
                                                   memory_order_relaxed)) {
-            fn(ctx, (int)chunk, thread);
+            if (profiling) {
+                ThreadClock *c = &p->clocks[thread];
+                long long t0 = nano_clock_ns();
+                if (thread > 0 && ran == 0)
+                    c->start_lag_ns +=
+                        t0 - atomic_load_explicit(&p->published_ns, memory_order_relaxed);
+                fn(ctx, (int)chunk, thread);
+                c->last_end_ns = nano_clock_ns();
+                c->last_gen = gen;
+                c->busy_ns += c->last_end_ns - t0;
+            } else {
+                fn(ctx, (int)chunk, thread);
+            }
             ran++;
             st++;
         }
@@ -245,6 +275,15 @@ NanoPool *nano_pool_new(int n_threads) {
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->stop, 0);
     atomic_init(&p->caller_waiting, 0);
+    atomic_init(&p->profiling, 0);
+    atomic_init(&p->published_ns, 0);
+    p->jobs = p->job_ns = p->end_gap_ns = 0;
+    p->clocks = aligned_alloc(CACHE_LINE, (size_t)n_threads * sizeof(ThreadClock));
+    if (!p->clocks) {
+        free(p);
+        return NULL;
+    }
+    memset(p->clocks, 0, (size_t)n_threads * sizeof(ThreadClock));
 #ifndef NANO_NO_THREADS
     p->threads = NULL;
     p->args = NULL;
@@ -254,6 +293,7 @@ NanoPool *nano_pool_new(int n_threads) {
         if (!p->threads || !p->args) {
             free(p->threads);
             free(p->args);
+            free(p->clocks);
             free(p);
             return NULL;
         }
@@ -291,6 +331,7 @@ void nano_pool_free(NanoPool *p) {
     free(p->threads);
     free(p->args);
 #endif
+    free(p->clocks);
     free(p);
 }
 
@@ -322,10 +363,51 @@ static void run_range(void *ctx, int chunk, int thread) {
     r->fn(r->ctx, r->base + chunk, thread);
 }
 
+void nano_pool_profile(NanoPool *p, int on) {
+    if (!p) return;
+    p->jobs = p->job_ns = p->end_gap_ns = 0;
+    memset(p->clocks, 0, (size_t)p->n_threads * sizeof(ThreadClock));
+    atomic_store_explicit(&p->profiling, on != 0, memory_order_relaxed);
+}
+
+void nano_pool_profile_get(const NanoPool *p, NanoPoolProfile *out) {
+    memset(out, 0, sizeof *out);
+    if (!p) return;
+    out->jobs = p->jobs, out->job_ns = p->job_ns, out->end_gap_ns = p->end_gap_ns;
+    for (int t = 0; t < p->n_threads; t++) {
+        int slot = t < NANO_POOL_PROFILE_THREADS ? t : NANO_POOL_PROFILE_THREADS - 1;
+        out->busy_ns[slot] += p->clocks[t].busy_ns;
+        out->start_lag_ns += p->clocks[t].start_lag_ns;
+    }
+}
+
+#ifndef NANO_NO_THREADS
+/* A job's end, profiled: its wall time, and how far apart the threads that ran chunks of it
+ * finished (their last chunks' ends, recorded by work_on with the job's generation). */
+static void profile_job_end(NanoPool *p, uint32_t gen, long long published) {
+    long long first = 0, last = 0;
+    for (int t = 0; t < p->n_threads; t++) {
+        const ThreadClock *c = &p->clocks[t];
+        if (c->last_gen != gen) continue;
+        if (first == 0 || c->last_end_ns < first) first = c->last_end_ns;
+        if (c->last_end_ns > last) last = c->last_end_ns;
+    }
+    p->jobs++;
+    p->job_ns += nano_clock_ns() - published;
+    p->end_gap_ns += last - first;
+}
+#endif
+
 void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks) {
     if (n_chunks <= 0) return;
     if (!p || p->n_workers == 0 || n_chunks == 1) {
+        long long t0 =
+            p && atomic_load_explicit(&p->profiling, memory_order_relaxed) ? nano_clock_ns() : 0;
         for (int c = 0; c < n_chunks; c++) fn(ctx, c, 0);
+        if (t0) { /* one thread ran it all: busy throughout */
+            long long ns = nano_clock_ns() - t0;
+            p->jobs++, p->job_ns += ns, p->clocks[0].busy_ns += ns;
+        }
         return;
     }
     if (n_chunks > MAX_CHUNKS_PER_JOB) {
@@ -342,6 +424,9 @@ void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks) {
     atomic_store_explicit(&p->fn, fn, memory_order_relaxed);
     atomic_store_explicit(&p->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    const int profiling = atomic_load_explicit(&p->profiling, memory_order_relaxed);
+    long long published = profiling ? nano_clock_ns() : 0;
+    if (profiling) atomic_store_explicit(&p->published_ns, published, memory_order_relaxed);
     p->gen++;
     uint64_t st = (uint64_t)p->gen << 32 | (uint64_t)n_chunks << 16;
     atomic_store_explicit(&p->state, st, memory_order_seq_cst);
@@ -375,5 +460,6 @@ void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks) {
         }
         done = atomic_load_explicit(&p->done, memory_order_acquire);
     }
+    if (profiling) profile_job_end(p, p->gen, published);
 #endif
 }

@@ -31,6 +31,22 @@ void nano_pool_free(NanoPool *p);
 int nano_pool_threads(const NanoPool *p);
 /* Run fn(ctx, c, thread) for c in [0, n_chunks) and return when all chunks have finished. */
 void nano_pool_run(NanoPool *p, NanoJobFn fn, void *ctx, int n_chunks);
+
+/* Where a pool's time goes (nano_pool_profile), in nanoseconds summed over the jobs run since
+ * profiling was switched on. Threads past the last slot are counted in it. */
+enum { NANO_POOL_PROFILE_THREADS = 8 };
+typedef struct {
+    long long jobs;
+    long long job_ns;       /* from publishing each job to seeing its last chunk done */
+    long long start_lag_ns; /* from publishing a job to each worker's first chunk of it, summed */
+    long long end_gap_ns;   /* from the first thread done with a job to the last one */
+    long long busy_ns[NANO_POOL_PROFILE_THREADS]; /* running chunks, per thread (0: the caller) */
+} NanoPoolProfile;
+/* Switch profiling on (counts from zero) or off; only while no job runs. Off, the pool reads no
+ * clock; on, a few reads per chunk. */
+void nano_pool_profile(NanoPool *p, int on);
+/* The counts so far (zero if profiling never ran); only while no job runs. */
+void nano_pool_profile_get(const NanoPool *p, NanoPoolProfile *out);
 /* A monotonic clock in nanoseconds, for timing chunks. */
 long long nano_clock_ns(void);
 

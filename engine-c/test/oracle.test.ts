@@ -325,6 +325,62 @@ describe("the kernels' prefetch, on, off or being measured: the same bits", () =
   });
 });
 
+// bench --profile: where the decode steps' time went, per token. Only its structure and the
+// nesting of its intervals can be checked (jobs run inside steps, chunks inside jobs, attention
+// inside steps), not the figures themselves.
+describe("nanolm-engine bench --profile", () => {
+  const dir = tempDir();
+  const path = join(dir, "profile.bin");
+  writeFileSync(
+    path,
+    writeModel(makeSyntheticModel({ config: CUT_SHAPE, quant: "q8_0", seed: 16 })),
+  );
+  type Profile = {
+    jobs_per_token: number;
+    us_per_token: Record<"decode" | "steps" | "jobs" | "alone" | "start_lag" | "end_gap", number> &
+      Record<"busy" | "attention", number[]>;
+  };
+  const bench = (engine: string, threads: number, profile: boolean) => {
+    const args = ["bench", "--model", path, "--threads", String(threads), "--prefill-tokens", "8"];
+    args.push("--decode-tokens", "12", ...(profile ? ["--profile"] : []));
+    const r = run(engine, args, engine === asanEngine ? sanitizerEnv : {});
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout) as { decode_tokens_per_s: number; profile?: Profile };
+  };
+  // each figure is printed rounded to 0.1 µs
+  const atMost = (a: number, b: number) => expect(a).toBeLessThanOrEqual(b + 0.2);
+
+  for (const threads of [1, 2]) {
+    it(`${threads} thread${threads > 1 ? "s" : ""}: intervals nest, one entry per thread`, () => {
+      for (const engine of [nativeEngine, asanEngine]) {
+        const p = bench(engine, threads, true).profile!;
+        const us = p.us_per_token;
+        expect(p.jobs_per_token).toBeGreaterThan(0);
+        expect(us.busy).toHaveLength(threads);
+        expect(us.attention).toHaveLength(threads);
+        for (const v of [us.jobs, us.alone, us.start_lag, us.end_gap, ...us.busy, ...us.attention])
+          expect(v).toBeGreaterThanOrEqual(0);
+        expect(us.steps).toBeGreaterThan(0);
+        atMost(us.steps, us.decode);
+        atMost(us.jobs, us.steps);
+        expect(Math.abs(us.alone - (us.steps - us.jobs))).toBeLessThanOrEqual(0.2);
+        for (const busy of us.busy) atMost(busy, us.jobs);
+        for (const attention of us.attention) atMost(attention, us.steps);
+        expect(us.attention.reduce((a, b) => a + b)).toBeGreaterThan(0);
+        if (threads === 1) expect([us.start_lag, us.end_gap]).toEqual([0, 0]);
+        else expect(us.busy[0] + us.busy[1]).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it("is absent without --profile", () => {
+    const r = bench(nativeEngine, 2, false);
+    expect(r.decode_tokens_per_s).toBeGreaterThan(0);
+    expect(r.profile).toBeUndefined();
+  });
+});
+
 // The benchmark's roofline probe; with 2 threads it also times a handoff between two threads,
 // before and after its reads (where a VM's host put the cores: bench-engine.ts byPlacement).
 describe("nanolm-engine bandwidth", () => {

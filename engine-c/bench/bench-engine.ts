@@ -198,16 +198,30 @@ function runNative<T = Record<string, number>>(args: string[]): T {
 
 interface Probe {
   bytesPerS: number; // best-of-passes read bandwidth (1 GiB buffer, larger than any cache)
+  passBytesPerS?: number[]; // each pass's
   handoffNs?: [number, number]; // 2+ threads: one thread's store seen by another, before and after
 }
 
+/** Whether a probe's passes agree within a quarter: on a VM whose host moves the cores, a probe
+ * can start in one placement and end in the other (a move inside it read 52 GB/s at 2 threads
+ * between near handoffs on both sides, where the near probes read 28-36), so its handoffs say
+ * nothing about its best pass. */
+function steady(p: Probe): boolean {
+  const passes = p.passBytesPerS ?? [];
+  return passes.length < 2 || Math.max(...passes) <= 1.25 * Math.min(...passes);
+}
+
 function bandwidth(threads: number): Probe {
-  const r = runNative<{ read_gb_per_s: number; handoff_ns?: [number, number] }>([
-    "bandwidth",
-    "--threads",
-    String(threads),
-  ]);
-  return { bytesPerS: r.read_gb_per_s * 1e9, handoffNs: r.handoff_ns };
+  const r = runNative<{
+    read_gb_per_s: number;
+    pass_gb_per_s: number[];
+    handoff_ns?: [number, number];
+  }>(["bandwidth", "--threads", String(threads)]);
+  return {
+    bytesPerS: r.read_gb_per_s * 1e9,
+    passBytesPerS: r.pass_gb_per_s.map((g) => g * 1e9),
+    handoffNs: r.handoff_ns,
+  };
 }
 
 // Where a VM's host put the two threads' cores, from the handoff time between them. On a 2-core
@@ -501,7 +515,7 @@ async function main() {
         const before = probe(job.threads, job.busy);
         const s = await best(1, job.run);
         const after = probe(job.threads, job.busy);
-        if (before.handoffNs && after.handoffNs && !job.busy)
+        if (before.handoffNs && after.handoffNs && steady(before) && steady(after) && !job.busy)
           placedRuns.push({
             row: i,
             decode: s.decode,
@@ -593,7 +607,7 @@ function byPlacement(
   const bestProbe: Partial<Record<Placement, number>> = {};
   const handoffRange: Partial<Record<Placement, [number, number]>> = {};
   for (const p of probes) {
-    const place = p.handoffNs && placementOf(p.handoffNs, threshold);
+    const place = p.handoffNs && steady(p) && placementOf(p.handoffNs, threshold);
     if (!place) continue;
     bestProbe[place] = Math.max(bestProbe[place] ?? 0, p.bytesPerS);
     const [lo, hi] = handoffRange[place] ?? [Infinity, 0];
@@ -630,6 +644,12 @@ function byPlacement(
       `${[ns("near"), ns("far")].filter(Boolean).join(", ")}); runs whose probes on both sides agree:`,
   );
   if (results.length === 0) console.log("  (none: the placement changed around every run)");
+  const unsteady = probes.filter((p) => !steady(p)).length;
+  if (unsteady > 0)
+    console.log(
+      `  (${unsteady} of the ${probes.length} probes, and the runs next to them, left out: ` +
+        "their passes disagreed by over a quarter, a move during the reads)",
+    );
   for (const r of results)
     console.log(
       `  ${r.engine} ${r.format} ${r.threads}t, ${r.placement}: decode ${r.decodeTokS.toFixed(1)} ` +
@@ -648,6 +668,7 @@ function byPlacement(
       Math.round(p.bytesPerS / 1e8) / 10,
       ...(p.handoffNs ?? []).map((h) => Math.round(h)),
     ]),
+    unsteadyProbes: unsteady, // passes that disagreed by over a quarter: not placed
     results,
   };
 }

@@ -243,7 +243,8 @@ static const char USAGE_DUMP[] =
 static const char USAGE_BANDWIDTH[] =
     "usage: nanolm-engine bandwidth [--threads N] [--mib N] [--passes N]\n"
     "Measure memory read bandwidth over a N MiB buffer (default 1024), best of N passes "
-    "(default 5).\n"
+    "(default 5;\n"
+    "each pass's figure in pass_gb_per_s).\n"
     "With 2+ threads also the time for one thread's store to reach another, before and after\n"
     "the reads (handoff_ns): on a VM it shows where the host put the cores.\n";
 static const char USAGE[] =
@@ -795,12 +796,24 @@ static int cmd_bandwidth(const Options *o) {
     size_t bytes = (size_t)o->mib << 20;
     /* the handoff before and after the reads: a VM's host may move a core in between */
     double handoff_before = o->threads >= 2 ? nano_measure_handoff_ns() : -1.0;
-    double gbps = nano_measure_read_bandwidth(bytes, (int)o->passes, (int)o->threads);
-    if (!(gbps > 0)) return error("could not measure bandwidth (out of memory or threads?)");
+    double *each = malloc((size_t)o->passes * sizeof *each);
+    if (!each) return error("out of memory");
+    double gbps = nano_measure_read_bandwidth_each(bytes, (int)o->passes, (int)o->threads, each);
+    if (!(gbps > 0)) {
+        free(each);
+        return error("could not measure bandwidth (out of memory or threads?)");
+    }
     double handoff_after = o->threads >= 2 ? nano_measure_handoff_ns() : -1.0;
     printf("{\"threads\":%ld,\"mib\":%ld,\"passes\":%ld,\"read_gb_per_s\":", o->threads, o->mib,
            o->passes);
     json_number(stdout, gbps);
+    fputs(",\"pass_gb_per_s\":[", stdout);
+    for (long i = 0; i < o->passes; i++) {
+        if (i) fputc(',', stdout);
+        json_number(stdout, each[i]);
+    }
+    fputc(']', stdout);
+    free(each);
     if (handoff_before > 0 && handoff_after > 0) {
         fputs(",\"handoff_ns\":[", stdout);
         json_number(stdout, handoff_before);

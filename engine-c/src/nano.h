@@ -184,6 +184,10 @@ NANO_API int32_t nano_sample(NanoSampler *sp, float *logits, int32_t vocab_size,
 /* ---- memory bandwidth (for the benchmark's roofline) --------------------------------------- */
 /* Read a `bytes`-long buffer `passes` times with n_threads threads; returns the best GB/s. */
 NANO_API double nano_measure_read_bandwidth(size_t bytes, int passes, int n_threads);
+/* The same, also writing each pass's GB/s to each_gbps (`passes` doubles) unless it is NULL: on
+ * a VM whose cores the host moves, passes that disagree show a move during the reads. */
+NANO_API double nano_measure_read_bandwidth_each(size_t bytes, int passes, int n_threads,
+                                                 double *each_gbps);
 /* One-way time for a store by one thread to reach another, in ns (bandwidth.c); -1 if it cannot
  * be measured. */
 NANO_API double nano_measure_handoff_ns(void);

@@ -97,8 +97,8 @@ double nano_measure_read_bandwidth(size_t bytes, int passes, int n_threads) {
 /* ... and each pass's GB/s in each_gbps[0, passes) unless it is NULL (0 where none ran). */
 double nano_measure_read_bandwidth_each(size_t bytes, int passes, int n_threads,
                                         double *each_gbps) {
-    if (each_gbps)
-        for (int pass = 0; pass < passes; pass++) each_gbps[pass] = 0.0;
+    const int reported = each_gbps ? passes : 0; /* (fewer than 1 pass still runs one) */
+    for (int pass = 0; pass < reported; pass++) each_gbps[pass] = 0.0;
     bytes = bytes / CHUNK_BYTES * CHUNK_BYTES;
     if (bytes == 0) bytes = CHUNK_BYTES;
     if (passes < 1) passes = 1;
@@ -132,7 +132,7 @@ double nano_measure_read_bandwidth_each(size_t bytes, int passes, int n_threads,
             double dt = seconds_now() - t0;
             double gbs = dt > 0 ? (double)bytes / dt / 1e9 : 0.0;
             if (gbs > best) best = gbs;
-            if (each_gbps) each_gbps[pass] = gbs;
+            if (pass < reported) each_gbps[pass] = gbs;
         }
     }
     if (job) free(job->sink);

@@ -28,6 +28,7 @@ enum {
     PARALLEL_MIN_BYTES = 64 << 10, /* smaller jobs run on the calling thread alone */
     MAX_THREADS = 256,
     TUNE_STEPS = 16, /* decode steps that choose the kernels' prefetch: at most 8 off, 8 on */
+    LINE = 64 / sizeof(long long), /* counters per cache line: one thread's profiling counter */
 };
 
 /* How one kind of matrix is cut into chunks of rows for the thread pool; one chunk when there
@@ -111,10 +112,10 @@ struct NanoSession {
     float *obs_residual;    /* (n_layer + 1, n_embd), allocated when first enabled */
 
     /* profiling (nano_session_profile): the pool counts its jobs; the session its passes and
-     * each thread's time in attention, on a cache line per thread (attention_ns[8 · thread]) */
+     * each thread's time in attention, on a cache line of its own (attention_ns[LINE · thread]) */
     int profiling;
     long long passes, pass_ns;
-    long long *attention_ns; /* (n_threads, 8) */
+    long long *attention_ns; /* (n_threads, LINE) */
 
     Split split_q, split_k, split_v, split_o, split_ffn, split_w2, split_cls;
     /* Whether the kernels prefetch ahead (kernels_set_prefetch_ahead): the session's first
@@ -661,7 +662,7 @@ static void attend(NanoSession *s, int t, int kv_head, int thread, int warm_kv_h
     for (int h = 0; h < group; h++) softmax(att + (size_t)h * s->block, n_pos);
     attention_mix(s->xba + (size_t)t * s->q_dim + (size_t)h0 * hd, att, (size_t)s->block, group, v,
                   (size_t)hd, n_pos, hd);
-    if (t0) s->attention_ns[8 * thread] += nano_clock_ns() - t0;
+    if (t0) s->attention_ns[LINE * thread] += nano_clock_ns() - t0;
     if (token == s->obs_token)
         for (int h = 0; h < group; h++)
             memcpy(s->obs_attention + (l * s->n_head + h0 + h) * s->block,
@@ -980,7 +981,7 @@ int nano_session_new(const NanoModel *m, int n_threads, NanoSession **out, char 
         {(void **)&s->att,
          bytes_of((uint64_t)s->n_threads, (uint64_t)s->group, (uint64_t)s->block, 4)},
         {(void **)&s->logits, bytes_of((uint64_t)s->vocab, 1, 1, 4)},
-        {(void **)&s->attention_ns, bytes_of((uint64_t)s->n_threads, 8, 1, sizeof(long long))},
+        {(void **)&s->attention_ns, bytes_of((uint64_t)s->n_threads, LINE, 1, sizeof(long long))},
     };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         if (i < 2) /* the KV cache */
@@ -1239,7 +1240,7 @@ const float *nano_observed_residual(const NanoSession *s, int index) {
 void nano_session_profile(NanoSession *s, int on) {
     if (!s) return;
     s->passes = s->pass_ns = 0;
-    memset(s->attention_ns, 0, (size_t)s->n_threads * 8 * sizeof(long long));
+    memset(s->attention_ns, 0, (size_t)s->n_threads * LINE * sizeof(long long));
     nano_pool_profile(s->pool, on);
     s->profiling = on != 0;
 }
@@ -1257,7 +1258,7 @@ void nano_session_profile_get(const NanoSession *s, NanoProfile *out) {
         out->busy_ns[t] = pool.busy_ns[t];
     for (int t = 0; t < s->n_threads; t++)
         out->attention_ns[t < NANO_PROFILE_THREADS ? t : NANO_PROFILE_THREADS - 1] +=
-            s->attention_ns[8 * t];
+            s->attention_ns[LINE * t];
 }
 
 /* Logits of the last step, prefill or seq2seq position (NULL before the first). */

@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    globalSetup: ["scripts/vitest-temp.ts"],
     reporters: json ? ["default", "json"] : ["default"],
     outputFile: json ? { json } : undefined,
   },

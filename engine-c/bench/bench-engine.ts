@@ -25,6 +25,7 @@ import {
   writeModel,
   type NanoConfig,
 } from "../ts/format.ts";
+import type { EngineProfile } from "../ts/engine.ts";
 import { BENCHMARK_168M, makeSyntheticModel, makeSyntheticVocab } from "../ts/synthetic.ts";
 import { positiveInt } from "./options.ts";
 
@@ -41,8 +42,8 @@ type EngineKind = "native" | "wasm";
 const USAGE = `usage: bench-engine.ts [--busy] [--threads 1,2] [--formats f32,q8_0] [--engines native,wasm]
                        [--repeat N] [--prefill N] [--decode N] [--profile]
   --busy      also run the 2-thread native decode while another process spins on one core
-  --profile   also say where each native run's decode time went (nanolm-engine bench --profile:
-              reading the clocks costs it a fraction of a per cent)
+  --profile   also say where each run's decode time went (nanolm-engine bench --profile, and
+              Engine.profile in WebAssembly: reading the clocks costs a fraction of a per cent)
   --repeat N  runs per configuration, one per round; the best is reported (default 2 native,
               1 wasm)`;
 
@@ -164,7 +165,7 @@ interface Speed {
   decode: number; // tokens/s
   prefill: number; // tokens/s
   prefetchAhead?: number; // native: what the session's first steps chose (1 on, 0 off, -1 none)
-  profile?: Profile; // native with --profile
+  profile?: Profile; // with --profile
 }
 
 // nanolm-engine bench --profile: where the decode steps' time went, µs per token. "alone" is the
@@ -275,7 +276,13 @@ function nativeSpeed(
 
 // The same measurement as `nanolm-engine bench`, through the WebAssembly build in this process:
 // the same prompt (ids 7, 8, …), one untimed warm-up prefill, then a timed prefill and greedy steps.
-async function wasmSpeed(modelBytes: Uint8Array, threads: number, prefill: number, decode: number) {
+async function wasmSpeed(
+  modelBytes: Uint8Array,
+  threads: number,
+  prefill: number,
+  decode: number,
+  profile: boolean,
+): Promise<Speed> {
   const { Engine } = await import("../ts/engine.ts");
   const engine = await withTimeout(Engine.create({ threads }), 120, "Engine.create");
   try {
@@ -287,13 +294,34 @@ async function wasmSpeed(modelBytes: Uint8Array, threads: number, prefill: numbe
     let t0 = performance.now();
     let logits = engine.prefill(prompt);
     const prefillS = (performance.now() - t0) / 1000;
+    if (profile) engine.profile(true);
     t0 = performance.now();
     for (let i = 0; i < decode; i++) logits = engine.step(argmax(logits));
     const decodeS = (performance.now() - t0) / 1000;
-    return { decode: decode / decodeS, prefill: prefill / prefillS };
+    const speed: Speed = { decode: decode / decodeS, prefill: prefill / prefillS };
+    if (profile && decode > 0) speed.profile = profileOf(engine.profileReport(), decodeS, decode);
+    return speed;
   } finally {
     engine.dispose();
   }
+}
+
+// The WebAssembly engine's profile in the native CLI's terms: µs per decoded token.
+function profileOf(p: EngineProfile, decodeS: number, tokens: number): Profile {
+  const us = (ms: number) => (ms * 1000) / tokens;
+  return {
+    jobs_per_token: p.jobs / tokens,
+    us_per_token: {
+      decode: (decodeS * 1e6) / tokens,
+      steps: us(p.passMs),
+      jobs: us(p.jobMs),
+      alone: us(p.passMs - p.jobMs),
+      start_lag: us(p.startLagMs),
+      end_gap: us(p.endGapMs),
+      busy: p.busyMs.map(us),
+      attention: p.attentionMs.map(us),
+    },
+  };
 }
 
 // A promise that settles, or an error after `seconds`: the pending timer also keeps Node's event
@@ -470,6 +498,7 @@ async function main() {
               t,
               o.prefill,
               o.decode,
+              o.profile,
             ),
           repeat: o.repeat || 1,
         });

@@ -1239,8 +1239,10 @@ const float *nano_observed_residual(const NanoSession *s, int index) {
 
 void nano_session_profile(NanoSession *s, int on) {
     if (!s) return;
-    s->passes = s->pass_ns = 0;
-    memset(s->attention_ns, 0, (size_t)s->n_threads * LINE * sizeof(long long));
+    if (on) { /* from zero; off keeps the counts for nano_session_profile_get */
+        s->passes = s->pass_ns = 0;
+        memset(s->attention_ns, 0, (size_t)s->n_threads * LINE * sizeof(long long));
+    }
     nano_pool_profile(s->pool, on);
     s->profiling = on != 0;
 }

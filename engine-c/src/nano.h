@@ -144,8 +144,9 @@ NANO_API const float *nano_observed_residual(const NanoSession *s, int index);
 NANO_API const float *nano_session_logits(const NanoSession *s);
 
 /* Profiling, for benchmarks (nanolm-engine bench --profile): where a session's forward passes
- * spend their time. nano_session_profile(s, 1) starts counting from zero, (s, 0) stops; off
- * (the default) the passes read no clock, on they read a few per job and per attention head.
+ * spend their time. nano_session_profile(s, 1) starts counting from zero, (s, 0) stops and
+ * keeps the counts; off (the default) the passes read no clock, on they read a few per job and
+ * per attention head.
  * Times in nanoseconds, summed over the causal passes (nano_step, nano_prefill) since it started.
  * Threads past the last slot are counted in it. */
 enum { NANO_PROFILE_THREADS = 8 };

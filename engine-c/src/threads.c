@@ -365,8 +365,10 @@ static void run_range(void *ctx, int chunk, int thread) {
 
 void nano_pool_profile(NanoPool *p, int on) {
     if (!p) return;
-    p->jobs = p->job_ns = p->end_gap_ns = 0;
-    memset(p->clocks, 0, (size_t)p->n_threads * sizeof(ThreadClock));
+    if (on) { /* from zero; off keeps the counts for nano_pool_profile_get */
+        p->jobs = p->job_ns = p->end_gap_ns = 0;
+        memset(p->clocks, 0, (size_t)p->n_threads * sizeof(ThreadClock));
+    }
     atomic_store_explicit(&p->profiling, on != 0, memory_order_relaxed);
 }
 

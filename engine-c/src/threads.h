@@ -42,8 +42,8 @@ typedef struct {
     long long end_gap_ns;   /* from the first thread done with a job to the last one */
     long long busy_ns[NANO_POOL_PROFILE_THREADS]; /* running chunks, per thread (0: the caller) */
 } NanoPoolProfile;
-/* Switch profiling on (counts from zero) or off; only while no job runs. Off, the pool reads no
- * clock; on, a few reads per chunk. */
+/* Switch profiling on (counts from zero) or off (keeps the counts); only while no job runs. Off,
+ * the pool reads no clock; on, a few reads per chunk. */
 void nano_pool_profile(NanoPool *p, int on);
 /* The counts so far (zero if profiling never ran); only while no job runs. */
 void nano_pool_profile_get(const NanoPool *p, NanoPoolProfile *out);

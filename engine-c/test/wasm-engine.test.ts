@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Engine, NanoEngineError, type ModelInfo } from "../ts/engine.ts";
 import { quantizeModel, readModel, writeModel } from "../ts/format.ts";
+import { makeSyntheticModel } from "../ts/synthetic.ts";
 import {
   edgeShapeModel,
   EDGE_SHAPES,
@@ -583,6 +584,65 @@ console.log(engine.decode(engine.seq2seq(engine.encode("654321"))));
     expect(stdout.trim()).toBe("123456");
     expect(status).toBe(0);
   });
+});
+
+/* ---- profiling ---------------------------------------------------------------------------------- */
+
+// Engine.profile: where the passes' time went (nano_session_profile). Only its structure and the
+// nesting of its intervals can be checked (jobs inside passes, each thread's chunks inside the
+// jobs, attention inside the chunks), not the figures themselves.
+describe("WASM engine profile", () => {
+  // every matrix over 64 KiB, so that 2 threads share the jobs (helpers: the cut tests' shape)
+  const bytes = writeModel(
+    makeSyntheticModel({
+      config: {
+        blockSize: 64,
+        vocabSize: 300,
+        nLayer: 2,
+        nEmbd: 256,
+        nHead: 4,
+        nKvHead: 2,
+        nHidden: 768,
+      },
+      quant: "q8_0",
+      seed: 16,
+    }),
+  );
+  for (const threads of [1, 2]) {
+    it(`${threads} thread${threads > 1 ? "s" : ""}: intervals nest, one entry per thread`, async () => {
+      const engine = await Engine.create({ threads });
+      try {
+        expect(() => engine.profile(true)).toThrow(/no model loaded/);
+        engine.load(bytes);
+        let logits = engine.prefill([7, 8, 9, 10, 11, 12, 13, 14]);
+        engine.profile(true);
+        for (let i = 0; i < 12; i++) logits = engine.step(argmax(logits));
+        const p = engine.profileReport();
+        expect(p.passes).toBe(12);
+        expect(p.jobs).toBeGreaterThan(0);
+        expect(p.busyMs).toHaveLength(threads);
+        expect(p.attentionMs).toHaveLength(threads);
+        for (const v of [p.startLagMs, p.endGapMs, ...p.busyMs, ...p.attentionMs])
+          expect(v).toBeGreaterThanOrEqual(0);
+        expect(p.jobMs).toBeLessThanOrEqual(p.passMs);
+        for (const [t, busy] of p.busyMs.entries()) {
+          expect(busy).toBeLessThanOrEqual(p.jobMs);
+          expect(p.attentionMs[t]).toBeLessThanOrEqual(busy);
+        }
+        expect(p.attentionMs.reduce((a, b) => a + b)).toBeGreaterThan(0);
+        if (threads === 1) expect([p.startLagMs, p.endGapMs]).toEqual([0, 0]);
+        else expect(p.busyMs[0] + p.busyMs[1]).toBeGreaterThan(0);
+        // off: nothing more is counted; on again: from zero
+        engine.profile(false);
+        engine.step(argmax(logits));
+        expect(engine.profileReport()).toEqual(p);
+        engine.profile(true);
+        expect(engine.profileReport().passes).toBe(0);
+      } finally {
+        engine.dispose();
+      }
+    });
+  }
 });
 
 /* ---- every build, the same bits ----------------------------------------------------------- */

@@ -3,6 +3,9 @@
 import type { NanoConfig } from "./format.ts";
 import { loadNanoWasm, type NanoEngineModule } from "./wasm-loader.ts";
 
+/** Thread slots of NanoProfile (nano.h NANO_PROFILE_THREADS). */
+const NANO_PROFILE_THREADS = 8;
+
 /* ---- errors --------------------------------------------------------------------------------- */
 
 /** Error codes of nano.h (NANO_E_*), by name. */
@@ -42,6 +45,27 @@ export interface ModelInfo {
   vocabSize: number;
   /** Parameters, the tied classifier counted once and the RoPE tables not at all. */
   paramCount: number;
+}
+
+/** Where the causal passes' time went since `profile(true)` (nano.h NanoProfile), in
+ * milliseconds summed over the passes: for benchmarks. busyMs and attentionMs list the
+ * engine's threads, the calling one first. In a browser the threads' clocks agree only to
+ * Emscripten's drift correction, so startLagMs and endGapMs, which compare them, are rough. */
+export interface EngineProfile {
+  /** Passes run (steps and prefills) and their wall time. */
+  passes: number;
+  passMs: number;
+  /** Jobs handed to the threads (a few per layer), from publishing each to its last chunk
+   * done: passMs less jobMs is what the calling thread did alone between them. */
+  jobs: number;
+  jobMs: number;
+  /** From publishing a job to each other thread's first chunk of it. */
+  startLagMs: number;
+  /** From the first thread done with a job to the last. */
+  endGapMs: number;
+  /** Each thread's time running chunks, and the attention part of it. */
+  busyMs: number[];
+  attentionMs: number[];
 }
 
 /** Sampling knobs (sampler.c documents the exact algorithm). */
@@ -516,6 +540,43 @@ export class Engine {
   /** Timing of the most recent `generate` call. */
   get stats(): GenerateStats {
     return { ...this.lastStats };
+  }
+
+  /* ---- profiling ---- */
+
+  /** Start counting where the passes' time goes, from zero (`on`), or stop: off, the passes
+   * read no clock; on, a few reads per job and per attention head. */
+  profile(on: boolean): void {
+    this.mod._nano_session_profile(this.need().session, on ? 1 : 0);
+  }
+
+  /** What the passes since `profile(true)` spent their time on. */
+  profileReport(): EngineProfile {
+    const { session } = this.need();
+    const slots = NANO_PROFILE_THREADS;
+    const ptr = this.mod._malloc((6 + 2 * slots) * 8);
+    if (!ptr) throw new NanoEngineError("out of memory reading the profile", -3);
+    try {
+      this.mod._nano_session_profile_get(session, ptr);
+      const v = Array.from(
+        new BigInt64Array(this.mod.wasmMemory.buffer, ptr, 6 + 2 * slots),
+        Number,
+      );
+      const ms = (ns: number) => ns / 1e6;
+      const threads = Math.min(this.nThreads, slots);
+      return {
+        passes: v[0],
+        passMs: ms(v[1]),
+        jobs: v[2],
+        jobMs: ms(v[3]),
+        startLagMs: ms(v[4]),
+        endGapMs: ms(v[5]),
+        busyMs: v.slice(6, 6 + threads).map(ms),
+        attentionMs: v.slice(6 + slots, 6 + slots + threads).map(ms),
+      };
+    } finally {
+      this.mod._free(ptr);
+    }
   }
 
   /* ---- memory bandwidth ---- */

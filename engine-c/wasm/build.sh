@@ -128,6 +128,7 @@ build_target nano-engine createNanoEngine "$(csv \
   _nano_step _nano_prefill _nano_seq2seq \
   _nano_session_observe _nano_observed_attention _nano_observed_residual _nano_session_logits \
   _nano_sampler_init _nano_sample \
+  _nano_session_profile _nano_session_profile_get \
   _nano_measure_read_bandwidth)" "-sMAXIMUM_MEMORY=4GB -sWASM_BIGINT" "${sources[@]}"
 
 # Training's kernels (../training/gemm/: matrix products, attention, fused elementwise ones), on

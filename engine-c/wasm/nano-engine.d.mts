@@ -55,6 +55,9 @@ export interface NanoEngineModule {
   _nano_sampler_init(sampler: number, temperature: number, topK: number, topP: number, repetitionPenalty: number, seed: bigint): void;
   _nano_sample(sampler: number, logits: number, vocabSize: number, history: number, nHistory: number, scratch: number): number;
 
+  _nano_session_profile(session: number, on: number): void;
+  _nano_session_profile_get(session: number, out: number): void;
+
   _nano_measure_read_bandwidth(bytes: number, passes: number, nThreads: number): number;
 }
 

@@ -69,6 +69,21 @@ export const EDGE_SHAPES = [
   { nEmbd: 128, nHead: 4, nKvHead: 2, nHidden: 256, groupSize: 64, shared: true },
 ] as const;
 
+/**
+ * A model shape whose every matrix is big enough to be split between two threads (over 64 KiB),
+ * with head_dim 64 (4 units of 16 rows for the Q/K/V cut) and a classifier whose 300 rows end
+ * inside a 16-row tile: the tests of how two threads share the work run on it.
+ */
+export const CUT_SHAPE = {
+  blockSize: 64,
+  vocabSize: 300,
+  nLayer: 2,
+  nEmbd: 256,
+  nHead: 4,
+  nKvHead: 2,
+  nHidden: 768,
+} as const;
+
 /** The `.bin` bytes of EDGE_SHAPES[index] in the given storage. */
 export function edgeShapeModel(index: number, quant: "f32" | "q8_0"): Uint8Array {
   const shape = EDGE_SHAPES[index];

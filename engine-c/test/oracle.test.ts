@@ -15,6 +15,7 @@ import {
   run,
   sanitizerEnv,
   asanEngine,
+  CUT_SHAPE,
   edgeShapeModel,
   EDGE_SHAPES,
   sharedModel,
@@ -189,19 +190,6 @@ describe("synthetic shapes: native engine ⇄ float64 reference", () => {
     expect(twoThreads.map((s) => s.logits)).toEqual(stepped.map((s) => s.logits));
   });
 });
-
-// The shape of the tests below: every matrix big enough to be split between two threads
-// (over 64 KiB), head_dim 64 (4 units of 16 rows for the Q/K/V cut), and a classifier whose
-// 300 rows end inside a 16-row tile.
-const CUT_SHAPE = {
-  blockSize: 64,
-  vocabSize: 300,
-  nLayer: 2,
-  nEmbd: 256,
-  nHead: 4,
-  nKvHead: 2,
-  nHidden: 768,
-};
 
 // With two threads, a job cut in two halves moves its cut toward equal finishing times
 // (forward.c run_halves), so where a matrix is cut depends on timing. Matrices big enough to be

@@ -10,6 +10,7 @@ import { Engine, NanoEngineError, type ModelInfo } from "../ts/engine.ts";
 import { quantizeModel, readModel, writeModel } from "../ts/format.ts";
 import { makeSyntheticModel } from "../ts/synthetic.ts";
 import {
+  CUT_SHAPE,
   edgeShapeModel,
   EDGE_SHAPES,
   modelBytes,
@@ -592,22 +593,8 @@ console.log(engine.decode(engine.seq2seq(engine.encode("654321"))));
 // nesting of its intervals can be checked (jobs inside passes, each thread's chunks inside the
 // jobs, attention inside the chunks), not the figures themselves.
 describe("WASM engine profile", () => {
-  // every matrix over 64 KiB, so that 2 threads share the jobs (helpers: the cut tests' shape)
-  const bytes = writeModel(
-    makeSyntheticModel({
-      config: {
-        blockSize: 64,
-        vocabSize: 300,
-        nLayer: 2,
-        nEmbd: 256,
-        nHead: 4,
-        nKvHead: 2,
-        nHidden: 768,
-      },
-      quant: "q8_0",
-      seed: 16,
-    }),
-  );
+  // every matrix over 64 KiB, so that 2 threads share the jobs
+  const bytes = writeModel(makeSyntheticModel({ config: CUT_SHAPE, quant: "q8_0", seed: 16 }));
   for (const threads of [1, 2]) {
     it(`${threads} thread${threads > 1 ? "s" : ""}: intervals nest, one entry per thread`, async () => {
       const engine = await Engine.create({ threads });

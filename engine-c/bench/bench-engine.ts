@@ -232,6 +232,10 @@ function bandwidth(threads: number): Probe {
 // best probe of the run's own placement is then the fair figure for it.
 type Placement = "near" | "far";
 
+/** A run reading more than this share of its placement's best probe was not in that placement
+ * throughout (byPlacement). Native Q8_0 has read up to ~110 % of a probe, with its prefetch. */
+const MOVED_ABOVE = 1.15;
+
 /** The handoff above which two cores are "far": three times the fastest seen, if any was slower
  * (on that VM near ones read 29-78 ns, far ones 159-186). */
 function farThreshold(handoffs: number[]): number | undefined {
@@ -651,7 +655,15 @@ function byPlacement(
     if ((best.get(key)?.decode ?? 0) < run.decode)
       best.set(key, { row: rows[run.row], place, decode: run.decode });
   }
-  const results = [...best.values()].map(({ row, place, decode }) => {
+  // A run well above its placement's best probe did not run in that placement throughout: the
+  // host moved the cores away and back between the probes on its two sides (one "near" run
+  // read 46 GB/s where near probes read at most 35.5).
+  const placed = [...best.values()].filter(
+    ({ row, place, decode }) =>
+      decode * weightBytesPerToken(row.format) <= MOVED_ABOVE * bestProbe[place]!,
+  );
+  const moved = best.size - placed.length;
+  const results = placed.map(({ row, place, decode }) => {
     const rooflineTokS = bestProbe[place]! / weightBytesPerToken(row.format);
     return {
       engine: row.engine,
@@ -679,6 +691,11 @@ function byPlacement(
       `  (${unsteady} of the ${probes.length} probes, and the runs next to them, left out: ` +
         "their passes disagreed by over a quarter, a move during the reads)",
     );
+  if (moved > 0)
+    console.log(
+      `  (${moved} run${moved > 1 ? "s" : ""} left out: above ${100 * MOVED_ABOVE} % of ` +
+        "its placement's best probe, so the host moved the cores during it)",
+    );
   for (const r of results)
     console.log(
       `  ${r.engine} ${r.format} ${r.threads}t, ${r.placement}: decode ${r.decodeTokS.toFixed(1)} ` +
@@ -698,6 +715,7 @@ function byPlacement(
       ...(p.handoffNs ?? []).map((h) => Math.round(h)),
     ]),
     unsteadyProbes: unsteady, // passes that disagreed by over a quarter: not placed
+    movedRuns: moved, // runs above MOVED_ABOVE of their placement's best probe: left out
     results,
   };
 }
@@ -741,7 +759,7 @@ function printTable(rows: Row[], bw: Record<number, number>, samples: Record<num
     r.error ? "failed" : r.decode.toFixed(1),
     r.prefill.toFixed(1),
     r.rooflineTokS.toFixed(1),
-    `${r.rooflinePct.toFixed(0)} %`,
+    `${r.rooflinePct.toFixed(1)} %`,
     r.target === undefined ? "" : `≥${r.target} % ${r.rooflinePct >= r.target ? "met" : "MISSED"}`,
     r.error
       ? r.error.split("\n")[0]

@@ -646,24 +646,24 @@ function byPlacement(
     const [lo, hi] = handoffRange[place] ?? [Infinity, 0];
     handoffRange[place] = [Math.min(lo, ...p.handoffNs!), Math.max(hi, ...p.handoffNs!)];
   }
-  // the best run of each row in each placement
+  // the best run of each row in each placement. A run well above its placement's best probe did
+  // not run in that placement throughout: the host moved the cores away and back between the
+  // probes on its two sides (one "near" run read 46 GB/s where near probes read at most 35.5).
   const best = new Map<string, { row: Row; place: Placement; decode: number }>();
+  let moved = 0;
   for (const run of runs) {
     const place = placementOf(run.handoffs, threshold);
     if (!place || bestProbe[place] === undefined) continue;
+    const row = rows[run.row];
+    if (run.decode * weightBytesPerToken(row.format) > MOVED_ABOVE * bestProbe[place]!) {
+      moved++;
+      continue;
+    }
     const key = `${run.row} ${place}`;
     if ((best.get(key)?.decode ?? 0) < run.decode)
-      best.set(key, { row: rows[run.row], place, decode: run.decode });
+      best.set(key, { row, place, decode: run.decode });
   }
-  // A run well above its placement's best probe did not run in that placement throughout: the
-  // host moved the cores away and back between the probes on its two sides (one "near" run
-  // read 46 GB/s where near probes read at most 35.5).
-  const placed = [...best.values()].filter(
-    ({ row, place, decode }) =>
-      decode * weightBytesPerToken(row.format) <= MOVED_ABOVE * bestProbe[place]!,
-  );
-  const moved = best.size - placed.length;
-  const results = placed.map(({ row, place, decode }) => {
+  const results = [...best.values()].map(({ row, place, decode }) => {
     const rooflineTokS = bestProbe[place]! / weightBytesPerToken(row.format);
     return {
       engine: row.engine,
@@ -684,7 +684,8 @@ function byPlacement(
     `2 threads by where the host put their cores (handoff between them: ` +
       `${[ns("near"), ns("far")].filter(Boolean).join(", ")}); runs whose probes on both sides agree:`,
   );
-  if (results.length === 0) console.log("  (none: the placement changed around every run)");
+  if (results.length === 0 && moved === 0)
+    console.log("  (none: the placement changed around every run)");
   const unsteady = probes.filter((p) => !steady(p)).length;
   if (unsteady > 0)
     console.log(
@@ -693,8 +694,8 @@ function byPlacement(
     );
   if (moved > 0)
     console.log(
-      `  (${moved} run${moved > 1 ? "s" : ""} left out: above ${100 * MOVED_ABOVE} % of ` +
-        "its placement's best probe, so the host moved the cores during it)",
+      `  (${moved === 1 ? "1 run" : `${moved} runs`} left out: above ${100 * MOVED_ABOVE} % of ` +
+        "the best probe of the placement its handoffs gave, so the host moved the cores meanwhile)",
     );
   for (const r of results)
     console.log(

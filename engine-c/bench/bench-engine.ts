@@ -694,7 +694,7 @@ function byPlacement(
     );
   if (moved > 0)
     console.log(
-      `  (${moved === 1 ? "1 run" : `${moved} runs`} left out: above ${100 * MOVED_ABOVE} % of ` +
+      `  (${moved === 1 ? "1 run" : `${moved} runs`} left out: above ${Math.round(100 * MOVED_ABOVE)} % of ` +
         "the best probe of the placement its handoffs gave, so the host moved the cores meanwhile)",
     );
   for (const r of results)
